@@ -1,0 +1,104 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestLog(models.Model):
+    """One row per HTTP request (request accounting).
+
+    The table is partitioned by month in Asia/Tokyo (see migration 0001 and
+    core.request_log); the database primary key is (id, requested_at), which
+    Django does not need to know about.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    requested_at = models.DateTimeField(_("日時"))
+    user_id = models.BigIntegerField(_("利用者ID"), null=True)
+    view_name = models.CharField(_("機能"), max_length=200)
+    method = models.CharField(_("メソッド"), max_length=10)
+    status = models.SmallIntegerField(_("ステータス"))
+    duration_us = models.IntegerField(_("処理時間(μs)"))
+
+    class Meta:
+        managed = False
+        db_table = "core_requestlog"
+        verbose_name = _("リクエスト記録")
+        verbose_name_plural = _("リクエスト記録")
+
+    def __str__(self):
+        return f"{self.requested_at:%Y-%m-%d %H:%M:%S} {self.method} {self.view_name} {self.status}"
+
+
+class RequestDailyStat(models.Model):
+    """Daily roll-up of RequestLog, kept after raw partitions are dropped."""
+
+    day = models.DateField(_("日付"))
+    view_name = models.CharField(_("機能"), max_length=200)
+    status_class = models.SmallIntegerField(_("ステータス区分"))  # 2, 3, 4, 5
+    requests = models.IntegerField(_("件数"))
+    users = models.IntegerField(_("利用者数"))
+    total_duration_us = models.BigIntegerField(_("処理時間合計(μs)"))
+    max_duration_us = models.IntegerField(_("最大処理時間(μs)"))
+    over_3s = models.IntegerField(_("3秒超の件数"))
+
+    class Meta:
+        verbose_name = _("日次リクエスト集計")
+        verbose_name_plural = _("日次リクエスト集計")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "view_name", "status_class"], name="uniq_request_daily_stat"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.view_name} {self.status_class}xx: {self.requests}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery job saved in the same transaction as the data it belongs to.
+
+    Sent right after commit; if the broker is down it stays pending and the
+    beat-driven drain delivers it later, so a Redis outage never loses a job.
+    """
+
+    task_name = models.CharField(_("タスク"), max_length=200)
+    args = models.JSONField(_("引数"), default=list)
+    kwargs = models.JSONField(_("キーワード引数"), default=dict)
+    queue = models.CharField(_("キュー"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("送信試行回数"), default=0)
+    last_error = models.TextField(_("直近のエラー"), blank=True)
+
+    class Meta:
+        verbose_name = _("送信待ちジョブ")
+        verbose_name_plural = _("送信待ちジョブ")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} #{self.pk}"
+
+    @property
+    def task_id(self) -> str:
+        return f"outbox-{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a background process (e.g. Celery beat)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ハートビート")
+        verbose_name_plural = _("ハートビート")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
