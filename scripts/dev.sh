@@ -55,16 +55,19 @@ system_python() {
 
 ensure_venv() {
   local want have
-  want="$(sha256sum requirements.lock | cut -d' ' -f1)"
+  # requirements.lock is what production installs; -dev adds the test tools.
+  want="$(cat requirements.lock requirements-dev.lock | sha256sum | cut -d' ' -f1)"
   have="$(cat "$VENV/.lock-sha" 2>/dev/null || true)"
   if [ ! -x "$PY" ]; then
     log "Creating virtualenv .venv"
     "$(system_python)" -m venv "$VENV"
   fi
   if [ "$want" != "$have" ]; then
-    log "Installing pinned Python packages (requirements.lock)"
-    "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-    "$VENV/bin/pip" install -q -r requirements.lock
+    log "Installing pinned Python packages (requirements-dev.lock)"
+    # (grep drops a mirror-configuration warning some machines print per package)
+    "$VENV/bin/pip" install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; } >&2
+    "$VENV/bin/pip" install -q -r requirements-dev.lock 2>&1 | { grep -v "^WARNING: Location" || true; } >&2
+    [ "${PIPESTATUS[0]}" -eq 0 ] || die "pip install failed"
     echo "$want" > "$VENV/.lock-sha"
   fi
 }
@@ -261,6 +264,8 @@ cmd_test() {
   if [ -n "${TEST_REDIS_URL:-}" ]; then export REDIS_URL="$TEST_REDIS_URL"; else export REDIS_URL="${REDIS_URL%/*}/15"; fi
   "$PY" manage.py check --fail-level WARNING
   "$PY" manage.py makemigrations --check --dry-run >/dev/null || die "models changed without a migration (run makemigrations)"
+  # Tests use the same hashed static files as production.
+  "$PY" manage.py collectstatic --noinput -v 0
   log "pytest"
   "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" --create-db "$@"
 }
