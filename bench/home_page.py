@@ -30,12 +30,27 @@ def free_port():
 
 
 def start_gunicorn(port):
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "HTTPS_ONLY": "0",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "HTTPS_ONLY": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-         "--access-logfile", "/dev/null", "config.wsgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -53,9 +68,12 @@ def login(base, employee_number):
     s = requests.Session()
     page = s.get(f"{base}/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    r = s.post(f"{base}/login/", data={"username": employee_number, "password": DEMO_PASSWORD,
-                                       "csrfmiddlewaretoken": token},
-               headers={"Referer": f"{base}/login/"}, allow_redirects=False)
+    r = s.post(
+        f"{base}/login/",
+        data={"username": employee_number, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/login/"},
+        allow_redirects=False,
+    )
     if r.status_code != 302:
         raise RuntimeError(f"login failed for {employee_number}: {r.status_code}")
     return s
@@ -103,8 +121,10 @@ def main():
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
     for label, r in (("1 client", one), ("50 clients", fifty)):
-        print(f"home page, {label}: {r['n']} requests, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
-              f"p99 {r['p99']:.1f} ms, {r['rps']:.0f} req/s, errors {r['errors']}")
+        print(
+            f"home page, {label}: {r['n']} requests, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
+            f"p99 {r['p99']:.1f} ms, {r['rps']:.0f} req/s, errors {r['errors']}"
+        )
     return one, fifty
 
 
