@@ -28,10 +28,12 @@ def register(item: NavItem) -> None:
 def items_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
-    roles = set(user.groups.values_list("name", flat=True))
+    roles = getattr(user, "role_codes", None)
+    if roles is None:
+        roles = set(user.groups.values_list("name", flat=True))
     visible = []
     for item in sorted(_registry.values(), key=lambda i: (i.order, i.key)):
-        if item.roles and not (user.is_superuser or roles & item.roles):
+        if item.roles and not (user.is_superuser or set(roles) & item.roles):
             continue
         visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name)})
     return visible

@@ -276,6 +276,7 @@ cmd_manage() {
 }
 
 cmd_bench() {
+  DEBIAN_PACKAGES+=(wrk)
   setup
   trap stop_started EXIT
   "$PY" manage.py migrate --noinput

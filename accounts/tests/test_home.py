@@ -97,3 +97,11 @@ def test_english_is_available(client, caseworker):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in page
+
+
+def test_home_page_query_count_is_pinned(client, caseworker, django_assert_num_queries):
+    client.force_login(caseworker)
+    client.get(reverse("home"))  # the session is now cached
+    # user, role codes, current assignments
+    with django_assert_num_queries(3):
+        assert client.get(reverse("home")).status_code == 200
