@@ -13,7 +13,7 @@ cd "$ROOT"
 DEBIAN_PACKAGES=(
   postgresql redis-server python3-venv python3-dev build-essential
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
-  chromium poppler-utils
+  chromium poppler-utils gettext
 )
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -234,11 +234,17 @@ setup() {
   start_services
 }
 
+# Translations (.mo) and hashed static files are built, not committed.
+compile_assets() {
+  "$PY" manage.py compilemessages --ignore ".venv" --ignore "var" -v 0
+  "$PY" manage.py collectstatic --noinput -v 0
+}
+
 cmd_run() {
   setup
   trap stop_started EXIT
   "$PY" manage.py migrate --noinput
-  "$PY" manage.py collectstatic --noinput -v 0
+  compile_assets
   "$PY" manage.py seed_demo
   log "Serving http://127.0.0.1:8000 (web, Celery worker, Celery beat). Ctrl-C stops them."
   # honcho forwards Ctrl-C to the processes it started and waits for them.
@@ -264,8 +270,7 @@ cmd_test() {
   if [ -n "${TEST_REDIS_URL:-}" ]; then export REDIS_URL="$TEST_REDIS_URL"; else export REDIS_URL="${REDIS_URL%/*}/15"; fi
   "$PY" manage.py check --fail-level WARNING
   "$PY" manage.py makemigrations --check --dry-run >/dev/null || die "models changed without a migration (run makemigrations)"
-  # Tests use the same hashed static files as production.
-  "$PY" manage.py collectstatic --noinput -v 0
+  compile_assets
   log "pytest"
   "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" --create-db "$@"
 }
