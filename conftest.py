@@ -74,6 +74,9 @@ def supervisor(make_user):
 
 @pytest.fixture
 def city_admin(make_user):
+    from accounts.services import roles_sync
+
+    roles_sync()  # the city admin role's Django admin permissions
     return make_user(roles.CITY_ADMIN, name="試験 管理者")
 
 

@@ -70,9 +70,6 @@ def test_admin_is_denied_to_everyone_but_city_admins(client, request, persona):
 
 
 def test_city_admin_opens_the_admin_and_can_manage_staff(client, city_admin):
-    from accounts.services import roles_sync
-
-    roles_sync()  # grants the city admin role its admin permissions
     client.force_login(city_admin)
     assert client.get("/admin/").status_code == 200
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
@@ -97,6 +94,9 @@ def test_english_is_available(client, caseworker):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in page
+    assert "Consultation work home" in page
+    assert "Log out" in page
+    assert "相談業務ホーム" not in page
 
 
 def test_home_page_query_count_is_pinned(client, caseworker, django_assert_num_queries):

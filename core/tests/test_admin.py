@@ -1,14 +1,12 @@
 import pytest
 from django.urls import reverse
 
-from accounts.services import roles_sync
 from core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
 
 def test_city_admin_sees_jobs_waiting_in_the_outbox(client, city_admin):
-    roles_sync()
     OutboxMessage.objects.create(
         task_name="core.flush_request_log", last_error="Connection refused"
     )

@@ -58,3 +58,13 @@ def test_healthz_needs_no_login_and_reveals_no_secrets_or_versions(client, setti
         "PostgreSQL 1",
     ):
         assert secret not in text
+
+
+def test_web_scope_for_load_balancers_ignores_shared_parts(client, own_redis, redis_pointing_at):
+    redis_pointing_at(own_redis.url)
+    own_redis.stop()
+
+    response = client.get(reverse("healthz"), {"scope": "web"})
+
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database"}
