@@ -11,7 +11,7 @@ PY="$VENV/bin/python"
 cd "$ROOT"
 
 DEBIAN_PACKAGES=(
-  postgresql redis-server python3-venv python3-dev build-essential
+  postgresql redis-server python3-venv
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
   chromium poppler-utils gettext
 )
