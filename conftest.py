@@ -15,6 +15,7 @@ import redis as redis_lib
 
 from accounts import roles
 from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.personnel_files import city  # noqa: F401 - shared fixture
 
 ROOT = Path(__file__).resolve().parent
 
@@ -37,10 +38,11 @@ def _request_log_fresh(_isolated_request_log_buffer):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_request_log_buffer(worker_id):
+def _isolated_request_log_buffer():
     # xdist workers share one Redis database; each gets its own buffer list.
     from django.conf import settings
 
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     key = f"test:{worker_id}:{uuid.uuid4().hex[:8]}:requestlog"
     settings.REQUEST_LOG_BUFFER_KEY = key
     yield key

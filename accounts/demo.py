@@ -95,22 +95,17 @@ DEMO_LOGINS = [
 ]
 
 # How many further staff each role gets, and where they sit.
+ON_LEAVE = (
+    roles.WARD_STAFF,
+    1,
+    ["W02"],
+    ["主事"],
+    ["保健師"],
+)  # 休職中; the sample file brings them back
+CASE_UNITS = ["C1-11", "C1-12", "C1-13", "C1-21", "C1-22"]
 STAFF_PLAN = [
-    (
-        roles.CASEWORKER,
-        190,
-        ["C1-11", "C1-12", "C1-13", "C2-11"],
-        ["主事", "主査"],
-        ["児童福祉司", "児童心理司"],
-    ),
-    (
-        roles.SUPERVISOR,
-        28,
-        ["C1-11", "C1-12", "C1-13", "C2-11"],
-        ["係長", "スーパーバイザー"],
-        ["児童福祉司"],
-    ),
-    (roles.CENTER_DIRECTOR, 1, ["C2"], ["所長"], ["児童福祉司"]),
+    (roles.CASEWORKER, 190, CASE_UNITS, ["主事", "主査"], ["児童福祉司", "児童心理司"]),
+    (roles.SUPERVISOR, 28, CASE_UNITS, ["係長", "スーパーバイザー"], ["児童福祉司"]),
     (roles.PROTECTION_STAFF, 60, ["C1-P"], ["主事", "主査"], ["保護所職員", "保健師", "医師"]),
     (
         roles.WARD_STAFF,
@@ -119,6 +114,7 @@ STAFF_PLAN = [
         ["主事", "主査"],
         ["保健師", "事務"],
     ),
+    ON_LEAVE,
     (roles.CITY_ADMIN, 4, ["HQ-1"], ["主事", "主査"], ["事務"]),
     (roles.VENDOR_OPERATOR, 14, ["V1"], [""], ["委託事業者"]),
     (roles.VENDOR_MANAGER, 2, ["V1"], ["責任者"], ["委託事業者"]),
@@ -136,8 +132,10 @@ def _org_units() -> dict[str, OrgUnit]:
         ("C1-12", "相談第二係", OrgUnit.Kind.CENTER, "C1-1"),
         ("C1-13", "相談第三係", OrgUnit.Kind.CENTER, "C1-1"),
         ("C1-P", "一時保護所", OrgUnit.Kind.PROTECTION, "C1"),
-        ("C2", "北部児童相談支所", OrgUnit.Kind.CENTER, None),
-        ("C2-11", "北部相談係", OrgUnit.Kind.CENTER, "C2"),
+        ("C1-2", "判定・措置課", OrgUnit.Kind.CENTER, "C1"),
+        ("C1-21", "心理判定係", OrgUnit.Kind.CENTER, "C1-2"),
+        ("C1-22", "措置係", OrgUnit.Kind.CENTER, "C1-2"),
+        ("C1-29", "特命係", OrgUnit.Kind.CENTER, "C1-2"),  # empty; the sample file abolishes it
         ("V1", "運用保守事業者 サポートチーム", OrgUnit.Kind.VENDOR, None),
     ]
     spec += [
@@ -166,8 +164,11 @@ def seed(*, stdout) -> None:
     planned = []  # (number, role, unit, position, job)
     planned += DEMO_LOGINS
     number = 100001
-    for role, count, unit_codes, positions, jobs in STAFF_PLAN:
+    on_leave = set()
+    for index, (role, count, unit_codes, positions, jobs) in enumerate(STAFF_PLAN):
         for _ in range(count):
+            if STAFF_PLAN[index] is ON_LEAVE:
+                on_leave.add(str(number))
             planned.append(
                 (str(number), role, rng.choice(unit_codes), rng.choice(positions), rng.choice(jobs))
             )
@@ -187,6 +188,7 @@ def seed(*, stdout) -> None:
                 email=f"u{emp}@city.example.jp",
                 password=hashed,
                 is_staff=False,
+                is_active=emp not in on_leave,
             )
         )
     if new_users:
@@ -224,3 +226,81 @@ def seed(*, stdout) -> None:
     )
     for emp, role, *_ in DEMO_LOGINS:
         stdout.write(f"  {emp}  {roles.role_label(role)}")
+
+
+SAMPLE_PATH = "docs/samples/jinji_idou_sample.xlsx"
+
+
+def sample_transfer_workbook() -> bytes:
+    """The April transfer sample (docs/samples/): every 異動区分 and 変更区分 against
+    the demo city, written the way a city's file really looks (和暦, full-width
+    digits, hiragana フリガナ, Japanese role names)."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    from accounts.personnel_import.reader import ORG_HEADERS, STAFF_HEADERS
+
+    wb = Workbook()
+    staff = wb.active
+    staff.title = "職員"
+    staff.append(STAFF_HEADERS)
+    rows = [
+        (
+            "910001",
+            "試験 新人一",
+            "しけん しんじんいち",
+            "C1-14",
+            "主事",
+            "児童福祉司",
+            "児童福祉司・児童心理司",
+            "新規",
+            "令和9年4月1日",
+            "u910001@city.example.jp",
+        ),
+        (
+            "910002",
+            "試験 新人二",
+            "シケン シンジンニ",
+            "W01",
+            "主事",
+            "保健師",
+            "ward_staff",
+            "新規",
+            datetime(2027, 4, 1),
+            "",
+        ),
+        ("100001", None, None, "C1-14", "主査", None, None, "異動", "2027/4/1", None),
+        ("１０００１０", None, None, "C1-13", None, None, None, "異動", "2027/04/01", None),
+        ("100191", None, None, "C1-14", "係長", None, "supervisor", "異動", "R9.4.1", None),
+        (
+            "100002",
+            None,
+            None,
+            "C1-11",
+            "係長",
+            None,
+            "caseworker、supervisor",
+            "異動",
+            "2027/4/1",
+            None,
+        ),
+        ("100003", None, None, None, None, None, None, "退職", "2027/3/31", None),
+        ("100004", None, None, None, None, None, None, "休職", "2027/4/1", None),
+        ("100369", None, None, "W03", None, None, None, "復職", "2027/4/1", None),
+    ]
+    for row in rows:
+        staff.append(list(row))
+    org = wb.create_sheet("組織")
+    org.append(ORG_HEADERS)
+    for row in [
+        ("C1-14", "相談第四係", "児童相談所", "C1-1", "新設", None, "2027/4/1"),
+        ("C1-12", "相談第二係（虐待対応）", None, None, "名称変更", None, "2027/4/1"),
+        ("W10", None, None, None, "統合", "W09", "2027/4/1"),
+        ("C1-29", None, None, None, "廃止", None, "2027/4/1"),
+    ]:
+        org.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
