@@ -7,6 +7,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("request_accounting.py", "home_page.py"):
+for script in ("request_accounting.py", "home_page.py", "personnel_import.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], cwd=HERE, check=True)
