@@ -33,25 +33,40 @@ class Rollback(Exception):
 
 def build(rows: int):
     today = now_jst().date()
-    units = list(OrgUnit.objects.filter(kind__in=["center", "ward"], valid_to__isnull=True, code__startswith="B"))
+    units = list(
+        OrgUnit.objects.filter(
+            kind__in=["center", "ward"], valid_to__isnull=True, code__startswith="B"
+        )
+    )
     if not units:
         units = [
-            OrgUnit.objects.create(code=f"B{i:02d}", name=f"ベンチ係{i}", kind="center", valid_from=today)
+            OrgUnit.objects.create(
+                code=f"B{i:02d}", name=f"ベンチ係{i}", kind="center", valid_from=today
+            )
             for i in range(20)
         ]
     caseworker = Group.objects.get(name="caseworker")
     hashed = make_password(None)
     existing = rows - rows // 6
     users = User.objects.bulk_create(
-        [User(employee_number=f"8{i:05d}", name=f"ベンチ 職員{i}", name_kana="ベンチ ショクイン", password=hashed)
-         for i in range(existing)]
+        [
+            User(
+                employee_number=f"8{i:05d}",
+                name=f"ベンチ 職員{i}",
+                name_kana="ベンチ ショクイン",
+                password=hashed,
+            )
+            for i in range(existing)
+        ]
     )
     User.groups.through.objects.bulk_create(
         [User.groups.through(user_id=u.pk, group_id=caseworker.pk) for u in users]
     )
     Assignment.objects.bulk_create(
-        [Assignment(user=u, org_unit=units[i % len(units)], position="主事", valid_from=today)
-         for i, u in enumerate(users)]
+        [
+            Assignment(user=u, org_unit=units[i % len(units)], position="主事", valid_from=today)
+            for i, u in enumerate(users)
+        ]
     )
     wb = Workbook()
     ws = wb.active
@@ -64,8 +79,20 @@ def build(rows: int):
         unit = units[(i + 1) % len(units)].code if kind == "異動" else None
         ws.append([u.employee_number, None, None, unit, "主査", None, role, kind, issued, None])
     for i in range(rows - existing):
-        ws.append([f"7{i:05d}", f"ベンチ 新人{i}", "べんち しんじん", units[i % len(units)].code, "主事",
-                   "児童福祉司", "caseworker", "新規", issued, f"n{i}@city.example.jp"])
+        ws.append(
+            [
+                f"7{i:05d}",
+                f"ベンチ 新人{i}",
+                "べんち しんじん",
+                units[i % len(units)].code,
+                "主事",
+                "児童福祉司",
+                "caseworker",
+                "新規",
+                issued,
+                f"n{i}@city.example.jp",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -93,15 +120,20 @@ def main():
             t2 = time.perf_counter()
             record = services.personnel_import_execute(import_id=record.pk)
             t3 = time.perf_counter()
-            assert record.status == PersonnelImport.Status.APPLIED, (record.error_message, record.problems[:5])
+            assert record.status == PersonnelImport.Status.APPLIED, (
+                record.error_message,
+                record.problems[:5],
+            )
             counts = record.preview["counts"]
             record.file.delete(save=False)
             record.result_file.delete(save=False)
             raise Rollback
     except Rollback:
         pass
-    print(f"personnel import, {rows} rows ({len(data) // 1024} KB): check+preview {t1 - t0:.2f} s, "
-          f"apply {t3 - t2:.2f} s  counts={ {k: v for k, v in counts.items() if v} }")
+    print(
+        f"personnel import, {rows} rows ({len(data) // 1024} KB): check+preview {t1 - t0:.2f} s, "
+        f"apply {t3 - t2:.2f} s  counts={ {k: v for k, v in counts.items() if v} }"
+    )
 
 
 if __name__ == "__main__":
