@@ -20,6 +20,30 @@ from accounts.services import user_transfer
 from core.timeutil import now_jst
 
 
+class ScreenReasonMixin:
+    """History rows written from the admin say which screen made them."""
+
+    def _reason(self, request) -> str:
+        return f"管理サイト（{self.model._meta.verbose_name}）"
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = self._reason(request)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = self._reason(request)
+        super().delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            obj._change_reason = self._reason(request)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj._change_reason = self._reason(request)
+            obj.delete()
+        formset.save_m2m()
+
+
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     extra = 0
@@ -50,7 +74,7 @@ class TransferForm(forms.Form):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(ScreenReasonMixin, SimpleHistoryAdmin, BaseUserAdmin):
     list_display = ["employee_number", "name", "name_kana", "is_active", "last_login"]
     list_filter = ["is_active", "groups"]
     search_fields = ["employee_number", "name", "name_kana", "email"]
@@ -141,7 +165,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(SimpleHistoryAdmin):
+class OrgUnitAdmin(ScreenReasonMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind", "parent", "valid_from", "valid_to", "successor"]
     list_filter = ["kind", "valid_to"]
     search_fields = ["code", "name"]

@@ -124,7 +124,7 @@ def main():
                 record.error_message,
                 record.problems[:5],
             )
-            counts = record.preview["counts"]
+            counts = dict(record.preview["counts"])
             record.file.delete(save=False)
             record.result_file.delete(save=False)
             raise Rollback

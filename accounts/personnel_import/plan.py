@@ -79,6 +79,7 @@ class OrgChange:
     successor_code: str = ""
     unit_id: int | None = None
     old_name: str = ""
+    successor_name: str = ""
     members_moved: int = 0
 
 
@@ -110,11 +111,20 @@ class Plan:
         return counts
 
     def to_preview(self) -> dict:
+        labels = {code: str(label) for code, label in roles.ROLES.items()}
+
+        def staff(c: StaffChange) -> dict:
+            row = _jsonable(asdict(c))
+            row["role_labels"] = [labels[r] for r in c.roles] if c.roles is not None else None
+            row["old_role_labels"] = [labels.get(r, r) for r in c.old_roles]
+            return row
+
         return {
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
-            "counts": self.counts(),
+            # A list, not a dict: jsonb does not keep key order.
+            "counts": list(self.counts().items()),
             "notes": self.notes,
-            "staff": [_jsonable(asdict(c)) for c in self.staff],
+            "staff": [staff(c) for c in self.staff],
             "org": [_jsonable(asdict(c)) for c in self.org],
         }
 
@@ -278,6 +288,7 @@ def _org_rows(plan: Plan, parsed: ParsedWorkbook, *, today: date) -> dict[str, s
                 codes.pop(code, None)
         plan.org.append(change)
     for change, raw in pending_successors:
+        change.successor_name = codes.get(change.successor_code, "")
         if change.successor_code not in codes:
             rows.problem(
                 raw["_row"],

@@ -128,3 +128,24 @@ def test_the_committed_sample_file_is_the_one_the_demo_generates():
     generated = read_personnel_workbook(sample_transfer_workbook())
     assert committed.staff.rows == generated.staff.rows
     assert committed.org.rows == generated.org.rows
+
+
+def test_admin_edits_leave_history_naming_the_screen(client, city, city_admin):
+    client.force_login(city_admin)
+    url = reverse("admin:accounts_orgunit_change", args=[city.sec2.pk])
+    data = {
+        "code": "C1-12",
+        "name": "相談第二係（改）",
+        "kind": "center",
+        "parent": city.division.pk,
+        "valid_from": "2026-04-01",
+        "valid_to": "",
+        "successor": "",
+    }
+    assert client.post(url, data).status_code == 302
+    latest = city.sec2.history.latest("history_date")
+    assert (latest.name, latest.history_user, latest.history_change_reason) == (
+        "相談第二係（改）",
+        city_admin,
+        "管理サイト（組織）",
+    )

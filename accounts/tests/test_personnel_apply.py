@@ -294,10 +294,47 @@ def test_a_role_change_is_recorded_in_history(city, city_admin, april_day):
     data = xlsx(staff=[staff_row("800004", "異動", 所属コード="C1-11", 権限="supervisor")])
     record = services.personnel_import_apply(import_id=upload(data, city_admin).pk, user=city_admin)
 
-    assert record.preview["counts"]["権限変更"] == 1
+    assert dict(record.preview["counts"])["権限変更"] == 1
     latest = User.history.filter(id=city.worker1.pk).latest("history_date")
     assert latest.history_change_reason == f"人事異動取込 #{record.pk}"
     assert latest.history_user == city_admin
     assert [row.group.name for row in latest.groups.all()] == [roles.SUPERVISOR]
     city.worker1.refresh_from_db()
     assert city.worker1.role_codes == {roles.SUPERVISOR}
+
+
+def test_a_big_file_is_checked_in_the_background_with_progress(city, city_admin, april_day):
+    from core.models import OutboxMessage
+
+    rows = [staff_row("800004", "異動", 所属コード="C1-12")]
+    rows += [
+        staff_row(
+            f"6{i:05d}",
+            "新規",
+            氏名="試験 新人",
+            フリガナ="シケン シンジン",
+            所属コード="C1-11",
+            権限="caseworker",
+        )
+        for i in range(1500)
+    ]
+    record = upload(xlsx(staff=rows), city_admin)
+
+    assert record.status == Status.VALIDATING
+    job = OutboxMessage.objects.get(task_name="accounts.validate_personnel_import")
+    assert job.args == [record.pk]
+    assert services.import_progress(record) == {"done": 0, "total": 0}
+
+    from accounts.tasks import apply_personnel_import, validate_personnel_import
+
+    assert validate_personnel_import(record.pk) == Status.READY
+    record = services.personnel_import_apply(import_id=record.pk, user=city_admin)
+    assert record.status == Status.APPLYING  # over the inline limit: applied by a worker
+    assert OutboxMessage.objects.filter(
+        task_name="accounts.apply_personnel_import", args=[record.pk]
+    ).exists()
+    assert apply_personnel_import(record.pk) == Status.APPLIED
+    assert apply_personnel_import(record.pk) == Status.APPLIED  # a redelivered task changes nothing
+    assert User.objects.filter(employee_number__startswith="6").count() == 1500
+    record.refresh_from_db()
+    assert services.import_progress(record) == {"done": 1501, "total": 1501}

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             )
         preview = record.preview
         self.stdout.write(f"発令日: {preview.get('effective_date')}")
-        for kind, count in preview.get("counts", {}).items():
+        for kind, count in preview.get("counts", []):
             if count:
                 self.stdout.write(f"  {kind}: {count}")
         for note in preview.get("notes", []):
