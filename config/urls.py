@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/", include("ops.urls")),
+    path("cases/", include("cases.urls")),
     path("", include("accounts.urls")),
 ]

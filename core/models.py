@@ -102,3 +102,56 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccessLog(models.Model):
+    """Append-only read log: who viewed, printed, exported or searched what.
+
+    The database refuses UPDATE and DELETE on this table (migration trigger),
+    so not even the application can rewrite it.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("閲覧")
+        PRINT = "print", _("印刷")
+        EXPORT = "export", _("出力")
+        SEARCH = "search", _("検索")
+        BREAK_GLASS = "break_glass", _("緊急閲覧")
+        REVEAL = "reveal", _("秘匿情報の表示")
+
+    at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    user_id = models.BigIntegerField(_("利用者ID"))
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("対象"), max_length=50)
+    object_id = models.CharField(_("対象ID"), max_length=64, blank=True)
+    detail = models.CharField(_("詳細"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IPアドレス"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("閲覧記録")
+        verbose_name_plural = _("閲覧記録")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="accesslog_object"),
+            models.Index(fields=["user_id", "-at"], name="accesslog_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """A message to one user shown on their dashboard (and mailed)."""
+
+    user_id = models.BigIntegerField(_("宛先"), db_index=True)
+    text = models.CharField(_("内容"), max_length=500)
+    link = models.CharField(_("リンク"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+    read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,306 @@
+"""Reads of case records: querysets ready for their page, no per-row queries."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from cases.access import visible_consultations
+from cases.models import (
+    AbuseReport,
+    CaseAssignment,
+    Consultation,
+    Meeting,
+    ProgressNote,
+    Protection,
+    Relationship,
+)
+from core.textnorm import is_kana, search_form
+from core.timeutil import now_jst
+
+SEARCH_LIMIT = 50
+PROTECTION_WARN_DAYS = 7
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    number: str = ""
+    birth_date: date | None = None
+    guardian: str = ""
+    status: str = ""
+    worker_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.text
+            or self.number
+            or self.birth_date
+            or self.guardian
+            or self.status
+            or self.worker_id
+        )
+
+
+@dataclass
+class SearchResult:
+    visible: list[Consultation] = field(default_factory=list)
+    # Cases outside the searcher's scope: number and kana only, to break the glass on.
+    minimal: list[dict] = field(default_factory=list)
+    truncated: bool = False
+
+
+def _name_filter(prefix: str, text: str) -> Q:
+    form = search_form(text)
+    if not form:
+        return Q()
+    column = "search_kana" if is_kana(text) else "search_name"
+    return Q(**{f"{prefix}{column}__contains": form})
+
+
+def search_consultations(user, query: SearchQuery) -> SearchResult:
+    if query.empty:
+        return SearchResult()
+    qs = Consultation.objects.all()
+    if query.number:
+        qs = qs.filter(number__startswith=search_form(query.number).upper())
+    if query.text:
+        qs = qs.filter(_name_filter("child__", query.text))
+    if query.birth_date:
+        qs = qs.filter(child__birth_date=query.birth_date)
+    if query.guardian:
+        guardians = Relationship.objects.filter(_name_filter("other__", query.guardian)).values(
+            "person_id"
+        )
+        qs = qs.filter(child_id__in=guardians)
+    if query.status == "open":
+        qs = qs.exclude(status=Consultation.Status.CLOSED)
+    elif query.status:
+        qs = qs.filter(status=query.status)
+    if query.worker_id:
+        qs = qs.filter(
+            Exists(
+                CaseAssignment.objects.filter(
+                    consultation=OuterRef("pk"), user_id=query.worker_id, ended_at__isnull=True
+                )
+            )
+        )
+    visible_ids = visible_consultations(user).values("pk")
+    full = list(
+        qs.filter(pk__in=visible_ids)
+        .select_related("child", "consultation_type", "unit")
+        .order_by("-received_at")[: SEARCH_LIMIT + 1]
+    )
+    minimal = list(
+        qs.exclude(pk__in=visible_ids)
+        .order_by("-received_at")
+        .values("pk", "number", "child__name_kana")[:SEARCH_LIMIT]
+    )
+    return SearchResult(
+        visible=full[:SEARCH_LIMIT],
+        minimal=[
+            {"pk": m["pk"], "number": m["number"], "kana": m["child__name_kana"]} for m in minimal
+        ],
+        truncated=len(full) > SEARCH_LIMIT,
+    )
+
+
+def likely_duplicates(*, name: str, name_kana: str, birth_date: date | None) -> QuerySet:
+    """Existing people a new child might already be: same kana and birth date, or same name."""
+    from cases.models import Person
+
+    kana, kanji = search_form(name_kana), search_form(name)
+    q = Q()
+    if kana and birth_date:
+        q |= Q(search_kana=kana, birth_date=birth_date)
+    if kanji and birth_date:
+        q |= Q(search_name=kanji, birth_date=birth_date)
+    if kana:
+        q |= Q(search_kana=kana)
+    if not q:
+        return Person.objects.none()
+    return Person.objects.filter(q).order_by("-birth_date")[:10]
+
+
+def case_detail(consultation: Consultation) -> Consultation:
+    """The case with everything its page shows, in a fixed number of queries."""
+    return (
+        Consultation.objects.select_related(
+            "child",
+            "route",
+            "consultation_type__group",
+            "unit",
+            "receiver",
+            "reporter",
+            "abuse_report",
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=CaseAssignment.objects.filter(ended_at__isnull=True).select_related(
+                    "user"
+                ),
+            ),
+            Prefetch("child__relationships", queryset=Relationship.objects.select_related("other")),
+            Prefetch("abuse_report__checks"),
+            Prefetch("meetings", queryset=Meeting.objects.select_related("recorded_by")),
+            "diagnoses__author",
+            "measures__code__group",
+            "protections",
+            Prefetch(
+                "notes",
+                queryset=ProgressNote.objects.select_related("author").order_by(
+                    "-occurred_at", "-pk"
+                )[:50],
+            ),
+        )
+        .get(pk=consultation.pk)
+    )
+
+
+# --- dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class DueItem:
+    consultation_id: int
+    number: str
+    child: str
+    what: str
+    due_at: datetime | date
+    overdue: bool
+
+
+def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
+    items: list[DueItem] = []
+    reports = AbuseReport.objects.filter(
+        consultation__in=cases, safety_confirmed_at__isnull=True
+    ).select_related("consultation__child")
+    for r in reports:
+        items.append(
+            DueItem(
+                r.consultation_id,
+                r.consultation.number,
+                r.consultation.child.name,
+                "48時間以内の安全確認",
+                r.safety_due_at,
+                r.safety_due_at < now,
+            )
+        )
+    today = now.astimezone(now_jst().tzinfo).date()
+    for p in Protection.objects.filter(consultation__in=cases, end_at__isnull=True).select_related(
+        "consultation__child"
+    ):
+        if p.warrant_due_at and p.warrant_requested_at is None:
+            items.append(
+                DueItem(
+                    p.consultation_id,
+                    p.consultation.number,
+                    p.consultation.child.name,
+                    "一時保護状の請求（同意なし・7日以内）",
+                    p.warrant_due_at,
+                    p.warrant_due_at < now,
+                )
+            )
+        if p.limit_date - today <= timedelta(days=PROTECTION_WARN_DAYS):
+            items.append(
+                DueItem(
+                    p.consultation_id,
+                    p.consultation.number,
+                    p.consultation.child.name,
+                    "一時保護の期間（2か月）満了",
+                    p.limit_date,
+                    p.limit_date < today,
+                )
+            )
+    for m in Meeting.objects.filter(
+        consultation__in=cases.exclude(status=Consultation.Status.CLOSED),
+        next_review_on__lte=today + timedelta(days=14),
+    ).select_related("consultation__child"):
+        items.append(
+            DueItem(
+                m.consultation_id,
+                m.consultation.number,
+                m.consultation.child.name,
+                f"見直し（{m.get_kind_display()}）",
+                m.next_review_on,
+                m.next_review_on < today,
+            )
+        )
+
+    def key(item):
+        due = item.due_at
+        return (
+            due
+            if isinstance(due, datetime)
+            else datetime.combine(due, datetime.min.time(), tzinfo=now.tzinfo)
+        )
+
+    return sorted(items, key=key)
+
+
+@dataclass
+class Dashboard:
+    my_cases: list[Consultation]
+    due: list[DueItem]
+    recent_notes: list[ProgressNote]
+    caseload: list[dict]
+    unit_due: list[DueItem]
+
+
+def dashboard_for(user) -> Dashboard:
+    now = timezone.now()
+    mine = Consultation.objects.filter(
+        Exists(
+            CaseAssignment.objects.filter(
+                consultation=OuterRef("pk"), user=user, ended_at__isnull=True
+            )
+        )
+    ).exclude(status=Consultation.Status.CLOSED)
+    my_cases = list(
+        mine.select_related("child", "consultation_type").order_by("-received_at")[:100]
+    )
+    recent = list(
+        ProgressNote.objects.filter(consultation__in=mine)
+        .select_related("consultation", "author")
+        .order_by("-occurred_at")[:10]
+    )
+    caseload, unit_due = [], []
+    from accounts.access import case_scope
+
+    scope = case_scope(user)
+    if scope.supervised_unit_ids:
+        unit_cases = Consultation.objects.filter(unit_id__in=scope.supervised_unit_ids).exclude(
+            status=Consultation.Status.CLOSED
+        )
+        caseload = list(
+            User.objects.filter(
+                case_assignments__ended_at__isnull=True,
+                case_assignments__consultation__in=unit_cases,
+            )
+            .annotate(open_cases=Count("case_assignments__consultation", distinct=True))
+            .order_by("-open_cases", "employee_number")
+            .values("pk", "name", "employee_number", "open_cases")[:200]
+        )
+        unit_due = [d for d in _due_items(unit_cases, now) if d.overdue]
+    return Dashboard(
+        my_cases=my_cases,
+        due=_due_items(mine, now),
+        recent_notes=recent,
+        caseload=caseload,
+        unit_due=unit_due,
+    )
+
+
+def open_cases_by_unit(unit_ids) -> dict[int, int]:
+    """For accounts.hooks: open cases per org unit."""
+    rows = (
+        Consultation.objects.filter(unit_id__in=list(unit_ids))
+        .exclude(status=Consultation.Status.CLOSED)
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["unit_id"]: r["n"] for r in rows}

@@ -1,0 +1,59 @@
+"""PDF output: Django templates rendered by WeasyPrint (A4, installed CJK fonts).
+
+Templates set the page (``@page { size: A4 portrait }``), the footer and the
+font family ("Noto Sans CJK JP", installed from Debian's fonts-noto-cjk). The
+renderer never goes to the network: only ``data:`` URLs and ``file:`` URLs
+inside the project are fetched, so a stray ``<img src="https://…">`` or
+``@import`` can neither leak anything nor hang the request.
+"""
+
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def _project_dir() -> Path:
+    return Path(settings.BASE_DIR).resolve()
+
+
+def _local_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        """Fetches data: URLs and files under BASE_DIR; refuses everything else."""
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                base = _project_dir()
+                target = Path(unquote(parts.path)).resolve()
+                if target != base and base not in target.parents:
+                    raise ValueError(
+                        f"PDF rendering does not read files outside the project: {url}"
+                    )
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
+def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
+    """Render a Django template to PDF bytes (auto-escaped, like any page)."""
+    from weasyprint import HTML  # heavy import; only when a PDF is made
+
+    html = render_to_string(template_name, context, request=request)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_fetcher())
+    return document.write_pdf()
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """Show the PDF in the browser; never kept by a browser cache or proxy."""
+    response = HttpResponse(data, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename, safe='')}"
+    response["Cache-Control"] = "no-store"
+    response["Content-Length"] = str(len(data))
+    return response
