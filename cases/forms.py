@@ -130,14 +130,12 @@ class IntakeForm(forms.Form):
                 self.add_error("abuse_types", _("虐待種別を1つ以上選んでください。"))
             if not data.get("urgency"):
                 self.add_error("urgency", _("緊急度を選んでください。"))
-        if (
-            not data.get("reporter_anonymous")
-            and data.get("channel") == Consultation.Channel.REPORT
-        ):
-            if not (data.get("reporter_name") or "").strip():
-                self.add_error(
-                    "reporter_name", _("通告者の氏名を入力するか、匿名にチェックしてください。")
-                )
+        reported = data.get("channel") == Consultation.Channel.REPORT
+        named = (data.get("reporter_name") or "").strip()
+        if reported and not data.get("reporter_anonymous") and not named:
+            self.add_error(
+                "reporter_name", _("通告者の氏名を入力するか、匿名にチェックしてください。")
+            )
         return data
 
 

@@ -125,6 +125,17 @@ def likely_duplicates(*, name: str, name_kana: str, birth_date: date | None) -> 
     return Person.objects.filter(q).order_by("-birth_date")[:10]
 
 
+NOTES_ON_PAGE = 50
+
+
+def recent_notes(consultation: Consultation, limit: int = NOTES_ON_PAGE) -> list[ProgressNote]:
+    return list(
+        ProgressNote.objects.filter(consultation=consultation)
+        .select_related("author")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
 def case_detail(consultation: Consultation) -> Consultation:
     """The case with everything its page shows, in a fixed number of queries."""
     return (
@@ -150,12 +161,6 @@ def case_detail(consultation: Consultation) -> Consultation:
             "diagnoses__author",
             "measures__code__group",
             "protections",
-            Prefetch(
-                "notes",
-                queryset=ProgressNote.objects.select_related("author").order_by(
-                    "-occurred_at", "-pk"
-                )[:50],
-            ),
         )
         .get(pk=consultation.pk)
     )

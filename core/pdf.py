@@ -3,8 +3,8 @@
 Templates set the page (``@page { size: A4 portrait }``), the footer and the
 font family ("Noto Sans CJK JP", installed from Debian's fonts-noto-cjk). The
 renderer never goes to the network: only ``data:`` URLs and ``file:`` URLs
-inside the project are fetched, so a stray ``<img src="https://…">`` or
-``@import`` can neither leak anything nor hang the request.
+inside the static directories are fetched, so a stray ``<img src="https://…">``,
+``@import`` or ``file:///…/var/.env`` can neither leak anything nor hang the request.
 """
 
 from pathlib import Path
@@ -17,25 +17,23 @@ from django.template.loader import render_to_string
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-def _project_dir() -> Path:
-    return Path(settings.BASE_DIR).resolve()
+def _readable_dirs() -> list[Path]:
+    dirs = [*getattr(settings, "STATICFILES_DIRS", ()), getattr(settings, "STATIC_ROOT", None)]
+    return [Path(d).resolve() for d in dirs if d]
 
 
 def _local_fetcher():
     from weasyprint.urls import URLFetcher
 
     class LocalOnlyFetcher(URLFetcher):
-        """Fetches data: URLs and files under BASE_DIR; refuses everything else."""
+        """Fetches data: URLs and static files; refuses everything else."""
 
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme == "file":
-                base = _project_dir()
                 target = Path(unquote(parts.path)).resolve()
-                if target != base and base not in target.parents:
-                    raise ValueError(
-                        f"PDF rendering does not read files outside the project: {url}"
-                    )
+                if not any(base in target.parents for base in _readable_dirs()):
+                    raise ValueError(f"PDF rendering reads only static files, not {url}")
             return super().fetch(url, headers)
 
     return LocalOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)

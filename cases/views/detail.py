@@ -14,6 +14,7 @@ from cases.forms import BreakGlassForm, add_service_errors
 from cases.history import case_history_rows
 from cases.models import Consultation, Person
 from cases.selectors import case_detail as load_case
+from cases.selectors import recent_notes
 from cases.views._common import case_staff_required
 from core.audit import log_access
 from core.models import AccessLog
@@ -52,6 +53,8 @@ def render_case(request, consultation, *, revealed_id=None, status=200):
             "adversaries": adversaries,
             "is_supervisor": case.unit_id in case_scope(request.user).supervised_unit_ids,
             "now": timezone.now(),
+            "notes": recent_notes(case),
+            "notes_total": case.notes.count(),
         },
         status=status,
     )
