@@ -120,7 +120,7 @@ def break_glass(*, user, consultation_pk: int, reason: str, request) -> BreakGla
         object_id=consultation.pk,
         detail=reason,
     )
-    supervisors = _unit_supervisor_ids(consultation)
+    supervisors = unit_supervisor_ids(consultation)
     Notification.objects.bulk_create(
         [
             Notification(
@@ -142,12 +142,16 @@ def _consultation_type_id() -> int:
     return ContentType.objects.get_for_model(Consultation).pk
 
 
-def _unit_supervisor_ids(consultation: Consultation) -> list[int]:
+def unit_supervisor_ids(consultation: Consultation, *, tree=None) -> list[int]:
+    """The SV/係長 line of the case's unit: who is told about break-glass and overdue checks."""
+    from accounts import roles
     from accounts.selectors import supervisors_of_unit
 
-    tree = org_tree()
+    tree = tree or org_tree()
     if consultation.unit_id not in tree.units:
         return []
     return list(
-        supervisors_of_unit(unit_id=consultation.unit_id, tree=tree).values_list("pk", flat=True)
+        supervisors_of_unit(unit_id=consultation.unit_id, tree=tree)
+        .filter(groups__name=roles.SUPERVISOR)
+        .values_list("pk", flat=True)
     )

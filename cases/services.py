@@ -479,3 +479,58 @@ def note_add(
         disclosure=disclosure,
         is_addendum=not consultation.is_open,
     )
+
+
+# --- escalation ---------------------------------------------------------------------------
+
+
+def escalate_overdue_safety_checks(*, now: datetime | None = None) -> int:
+    """Tell the lead worker and the unit's supervisors about each 48-hour check
+    that passed its due time unconfirmed; once per report."""
+    from accounts.selectors import org_tree
+    from cases.access import unit_supervisor_ids
+    from core.models import Notification
+
+    now = now or timezone.now()
+    overdue = AbuseReport.objects.filter(
+        safety_confirmed_at__isnull=True,
+        escalated_at__isnull=True,
+        safety_due_at__lt=now,
+        consultation__status__in=Consultation.OPEN_STATUSES,
+    ).select_related("consultation__child", "consultation__unit")
+    tree = org_tree()
+    count = 0
+    for report in overdue:
+        with transaction.atomic():
+            locked = AbuseReport.objects.select_for_update().get(pk=report.pk)
+            if locked.escalated_at is not None:
+                continue
+            case = report.consultation
+            recipients = set(
+                CaseAssignment.objects.filter(
+                    consultation=case, ended_at__isnull=True, role=CaseAssignment.Role.LEAD
+                ).values_list("user_id", flat=True)
+            )
+            recipients |= set(unit_supervisor_ids(case, tree=tree))
+            due = to_jst(report.safety_due_at)
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        user_id=uid,
+                        text=_(
+                            "【期限超過】%(number)s %(child)s の48時間以内の安全確認が未了です（期限 %(due)s）。"
+                        )
+                        % {
+                            "number": case.number,
+                            "child": case.child.name,
+                            "due": f"{due:%m/%d %H:%M}",
+                        },
+                        link=f"/cases/{case.pk}/",
+                    )
+                    for uid in recipients
+                ]
+            )
+            locked.escalated_at = now
+            locked.save(update_fields=["escalated_at"])
+            count += 1
+    return count
