@@ -1,5 +1,7 @@
 """Reads of case records: querysets ready for their page, no per-row queries."""
 
+import unicodedata
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -66,7 +68,8 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
         return SearchResult()
     qs = Consultation.objects.all()
     if query.number:
-        qs = qs.filter(number__startswith=search_form(query.number).upper())
+        number = unicodedata.normalize("NFKC", query.number).strip().upper().replace("ー", "-")
+        qs = qs.filter(number__startswith=number)
     if query.text:
         qs = qs.filter(_name_filter("child__", query.text))
     if query.birth_date:
