@@ -1,7 +1,6 @@
 """Reads of case records: querysets ready for their page, no per-row queries."""
 
 import unicodedata
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
