@@ -16,6 +16,7 @@ import redis as redis_lib
 from accounts import roles
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.personnel_files import city  # noqa: F401 - shared fixture
+from cases.tests.world import world  # noqa: F401 - shared fixture
 
 ROOT = Path(__file__).resolve().parent
 

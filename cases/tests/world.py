@@ -20,4 +20,9 @@ class CaseWorld:
 
 @pytest.fixture
 def world(city, make_user):
+    from django.apps import apps
+
+    from cases.codes_seed import ensure_code_lists
+
+    ensure_code_lists(apps)  # a transactional test before this one may have flushed them
     return CaseWorld(city, make_user)
