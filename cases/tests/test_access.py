@@ -152,3 +152,21 @@ def test_search_shows_full_results_only_for_visible_cases(client, world):
     assert "試験 検索太郎" not in page  # not even the kanji name
     assert other.number in page and "シケン ケンサクタロウ" in page  # the minimal hit
     assert AccessLog.objects.filter(action="search", object_id=str(mine.pk)).exists()
+
+
+def test_the_reporter_is_shown_to_the_team_but_not_to_a_break_glass_reader(client, world):
+    from cases.models import Reporter
+
+    Reporter.objects.create(consultation=world.case1, name="通告 太郎", contact="090-0000-0000")
+    client.force_login(world.city.worker1)
+    assert (
+        "通告 太郎" in client.get(reverse("cases:detail", args=[world.case1.pk])).content.decode()
+    )
+    client.force_login(world.city.worker2)
+    client.post(
+        reverse("cases:break_glass", args=[world.case1.pk]),
+        {"reason": "兄弟ケースの確認のため必要"},
+    )
+    page = client.get(reverse("cases:detail", args=[world.case1.pk])).content.decode()
+    assert world.case1.child.name in page
+    assert "通告 太郎" not in page

@@ -44,6 +44,8 @@ def _people(consultation, revealed_id=None):
 def render_case(request, consultation, *, revealed_id=None, status=200):
     case = load_case(consultation)
     adversaries = [r.other for r in case.child.relationships.all() if r.is_adversary]
+    supervises = case.unit_id in case_scope(request.user).supervised_unit_ids
+    on_team = any(a.user_id == request.user.pk for a in case.assignments.all())
     return render(
         request,
         "cases/detail.html",
@@ -51,7 +53,10 @@ def render_case(request, consultation, *, revealed_id=None, status=200):
             "case": case,
             "people": _people(case, revealed_id),
             "adversaries": adversaries,
-            "is_supervisor": case.unit_id in case_scope(request.user).supervised_unit_ids,
+            "is_supervisor": supervises,
+            # The reporter's identity is for the team and its supervisors only,
+            # not for someone who broke the glass.
+            "show_reporter": supervises or on_team,
             "now": timezone.now(),
             "notes": recent_notes(case),
             "notes_total": case.notes.count(),
