@@ -17,19 +17,11 @@ from cases.models import (
     SafetyCheck,
 )
 from cases.models.notes import NOTE_MAX_CHARS
+from core.forms import add_service_errors  # noqa: F401 - re-exported for the case views
 from core.timeutil import now_jst
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, by field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def code_choices(list_key: str, *, leaves_only: bool = True):

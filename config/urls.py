@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/", include("ops.urls")),
     path("cases/", include("cases.urls")),
+    path("helpdesk/", include("helpdesk.urls")),
     path("", include("accounts.urls")),
 ]

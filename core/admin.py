@@ -64,3 +64,30 @@ class RequestDailyStatAdmin(ReadOnlyAdmin):
     list_filter = ["status_class"]
     search_fields = ["view_name"]
     date_hierarchy = "day"
+
+
+# --- business calendar (core.calendar) ----------------------------------------------
+
+from simple_history.admin import SimpleHistoryAdmin  # noqa: E402 - appended section
+
+from core.calendar import WEEKDAYS_JA  # noqa: E402
+from core.models import ClosureDay, DeskHours  # noqa: E402
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "weekday", "reason"]
+    search_fields = ["reason"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+
+    @admin.display(description=_("曜日"))
+    def weekday(self, obj):
+        return WEEKDAYS_JA[obj.date.weekday()]
+
+
+@admin.register(DeskHours)
+class DeskHoursAdmin(SimpleHistoryAdmin):
+    list_display = ["profile", "valid_from", "opens", "closes"]
+    list_filter = ["profile"]
+    ordering = ["profile", "-valid_from"]

@@ -155,3 +155,70 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+# --- business calendar (core.calendar) ----------------------------------------------
+
+from simple_history.models import HistoricalRecords  # noqa: E402 - appended section
+
+
+class ClosureDay(models.Model):
+    """An extra closure day a city admin adds (e.g. a city-specific holiday).
+
+    Weekends, national holidays and 12/29–1/3 are closed anyway; these rows are
+    only the days on top of them. Read by ``core.calendar``.
+    """
+
+    date = models.DateField(_("日付"), unique=True)
+    reason = models.CharField(_("理由"), max_length=100)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("閉庁日")
+        verbose_name_plural = _("閉庁日")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class DeskHours(models.Model):
+    """Inquiry desk hours of a city profile, in force from ``valid_from``.
+
+    The hours in force on a day are the row with the latest ``valid_from`` on or
+    before that day; with no such row ``core.calendar`` falls back to the
+    profile preset (core.profiles). Rows are effective-dated so past months keep
+    the rules they were measured under.
+    """
+
+    class Profile(models.TextChoices):
+        SENDAI = "sendai", _("仙台市")
+        KOBE = "kobe", _("神戸市")
+
+    profile = models.CharField(_("自治体"), max_length=20, choices=Profile.choices)
+    valid_from = models.DateField(_("適用開始日"))
+    opens = models.TimeField(_("受付開始"))
+    closes = models.TimeField(_("受付終了"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("窓口受付時間")
+        verbose_name_plural = _("窓口受付時間")
+        ordering = ["profile", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "valid_from"], name="uniq_deskhours_profile_valid_from"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")),
+                name="deskhours_opens_before_closes",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_profile_display()} {self.valid_from:%Y-%m-%d}〜 "
+            f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+        )

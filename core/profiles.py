@@ -22,6 +22,9 @@ class CityProfile:
     backup_generations: int
     # Weekday backup window outside office hours ±4 h (start, end next morning).
     backup_window: tuple[time, time]
+    # Inquiries are answered within one business day of desk time, counted from
+    # receipt (or from the next opening for mail received outside desk hours).
+    inquiry_answer_minutes: int
     sla_targets: dict[str, str] = field(default_factory=dict)
 
 
@@ -35,6 +38,7 @@ PROFILES = {
         desk_close=time(17, 15),
         backup_generations=2,
         backup_window=(time(21, 15), time(4, 30)),
+        inquiry_answer_minutes=525,
         sla_targets={
             "availability": "99.5%",
             "response_time": "3s",
@@ -54,6 +58,7 @@ PROFILES = {
         desk_close=time(17, 30),
         backup_generations=7,
         backup_window=(time(21, 30), time(4, 45)),
+        inquiry_answer_minutes=525,
         sla_targets={
             "availability": "99.9%",
             "response_time": "3s@200",
