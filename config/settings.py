@@ -276,3 +276,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Help desk mail -------------------------------------------------------
+# imaps://user:pass@host:993/INBOX (imap:// = no TLS); empty = the poller is off.
+HELPDESK_IMAP_URL = env.str("HELPDESK_IMAP_URL", default="")
+HELPDESK_IMAP_FOLDER = env.str("HELPDESK_IMAP_FOLDER", default="INBOX")
+HELPDESK_MAIL_MAX_BYTES = env.int("HELPDESK_MAIL_MAX_BYTES", default=25 * 1024 * 1024)

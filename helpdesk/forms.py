@@ -100,7 +100,7 @@ class SlipFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状態"),
         required=False,
-        choices=[("", _("すべて")), ("open", _("未完了")), *LiaisonSlip.Status.choices],
+        choices=[("", _("すべて")), ("unfinished", _("未完了")), *LiaisonSlip.Status.choices],
     )
     judgement = forms.ChoiceField(
         label=_("判定"), required=False, choices=[("", _("すべて")), *LiaisonSlip.Judgement.choices]

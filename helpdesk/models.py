@@ -93,8 +93,14 @@ class Inquiry(models.Model):
         related_name="inquiries",
         verbose_name=_("関連FAQ"),
     )
+    # Empty for inquiries created from received mail.
     created_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登録者"),
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     search_text = models.TextField(editable=False, default="")

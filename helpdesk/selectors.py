@@ -49,7 +49,7 @@ def slip_list(
     q: str = "",
     fiscal_year: int | None = None,
 ) -> QuerySet[LiaisonSlip]:
-    if status == "open":
+    if status == "unfinished":
         qs = qs.exclude(status=LiaisonSlip.Status.CLOSED)
     elif status:
         qs = qs.filter(status=status)

@@ -1,6 +1,5 @@
 """Trigram indexes for partial name search at 200,000 children."""
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 SQL = """
@@ -16,4 +15,8 @@ DROP INDEX IF EXISTS cases_person_search_kana_trgm;
 class Migration(migrations.Migration):
     dependencies = [("cases", "0001_initial")]
 
-    operations = [TrigramExtension(), migrations.RunSQL(SQL, REVERSE)]
+    operations = [
+        # Never dropped on reverse: other apps' indexes use it too.
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", migrations.RunSQL.noop),
+        migrations.RunSQL(SQL, REVERSE),
+    ]

@@ -1,6 +1,5 @@
 """Trigram indexes for Japanese partial search, and the default inquiry categories."""
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 SQL = """
@@ -34,7 +33,7 @@ class Migration(migrations.Migration):
     dependencies = [("helpdesk", "0001_initial")]
 
     operations = [
-        TrigramExtension(),
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", migrations.RunSQL.noop),
         migrations.RunSQL(SQL, REVERSE),
         migrations.RunPython(categories, migrations.RunPython.noop),
     ]
