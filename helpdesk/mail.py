@@ -42,7 +42,7 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_BYTES = 35 * 1024 * 1024
 NO_SUBJECT = "（件名なし）"
 SYNTHETIC_DOMAIN = "childcase.invalid"
 MAX_ID_LENGTH = 500
@@ -152,6 +152,8 @@ _REFUSED = {
     "palmos",
 }
 _GUESS = ("utf-8", "cp932", "euc_jp")
+# C1 controls and cp932's single bytes 0xFD–0xFF: never in real text.
+_IMPLAUSIBLE = re.compile("[\x80-\x9f\uf8f0-\uf8f3]")
 
 
 def _norm_label(charset: str | None) -> str:
@@ -300,13 +302,16 @@ def decode_bytes(data: bytes, charset: str | None, notes: list[str] | None = Non
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        if _IMPLAUSIBLE.search(text):
+            continue  # cp932 "decodes" stray 0x80/0xFD–0xFF bytes: a wrong guess
         if label and label not in ("us-ascii", "ascii") and notes is not None:
             logger.info("charset %r did not decode, read as %s", label, codec)
         return text
     if notes is not None:
         notes.append(
             "文字コード「%s」を判別できなかったため、一部の文字が正しく表示されていない"
-            "可能性があります。原文（.eml）を確認してください。" % (label or "指定なし")
+            "可能性があります。原文（.eml）を確認してください。"
+            % (_clean(label, single_line=True)[:40] or "指定なし")
         )
     return data.decode("latin-1", errors="replace")
 
@@ -364,9 +369,10 @@ def decode_header_value(value, notes: list[str] | None = None) -> str:
         decoded = _decode_word_payload(match.group(2), match.group(3))
         if decoded is None:
             continue  # leave the malformed word as literal text
-        if between:
-            if not (between.strip() == "" and pieces and pieces[-1][0] != "text"):
-                pieces.append(("text", between))
+        # RFC 2047: whitespace between two encoded-words is not part of the text.
+        joins_words = between.strip() == "" and pieces and pieces[-1][0] != "text"
+        if between and not joins_words:
+            pieces.append(("text", between))
         charset = _norm_label(match.group(1))
         if pieces and pieces[-1][0] == charset:
             pieces[-1] = (charset, pieces[-1][1] + decoded)
@@ -430,7 +436,7 @@ def _addresses(msg: Message, names: tuple[str, ...], notes: list[str]) -> list[t
         decoded_values.append(v)
     try:
         pairs = email.utils.getaddresses(decoded_values)
-    except Exception:  # noqa: BLE001 - a broken address list must not stop the mail
+    except Exception:  # a broken address list must not stop the mail
         pairs = []
     result = []
     for display, address in pairs:
@@ -466,7 +472,7 @@ def _sent_at(value: str | None) -> datetime | None:
         if not 1970 <= parsed.year <= 2200:
             return None
         return parsed
-    except Exception:  # noqa: BLE001 - any unreadable Date is simply absent
+    except Exception:  # any unreadable Date is simply absent
         return None
 
 
@@ -535,7 +541,7 @@ def html_to_text(html: str) -> str:
         parser.feed(html)
         parser.close()
         text = "".join(parser.parts)
-    except Exception:  # noqa: BLE001 - fall back to a crude strip
+    except Exception:  # fall back to a crude strip
         text = re.sub(r"<[^>]*>", " ", html)
     text = text.replace("\xa0", " ")
     lines = [" ".join(line.split()) for line in text.splitlines()]
@@ -552,7 +558,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""
 def _part_bytes(part: Message) -> bytes:
     try:
         data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - bogus transfer encoding: keep the raw payload
+    except Exception:  # bogus transfer encoding: keep the raw payload
         data = None
     if data is None:
         payload = part.get_payload()
@@ -563,7 +569,7 @@ def _part_bytes(part: Message) -> bytes:
 def _part_charset(part: Message) -> str | None:
     try:
         charset = part.get_param("charset")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     if isinstance(charset, tuple):  # RFC 2231 form
         charset = charset[2]
@@ -573,7 +579,7 @@ def _part_charset(part: Message) -> str | None:
 def _param(part: Message, name: str, header: str, notes: list[str]) -> str:
     try:
         value = part.get_param(name, header=header)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
     if not value:
         return ""
@@ -600,7 +606,7 @@ def _filename(part: Message, notes: list[str]) -> str:
 def _disposition(part: Message) -> str:
     try:
         value = part.get("Content-Disposition", "")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
     return str(value).split(";", 1)[0].strip().lower()
 
@@ -642,7 +648,7 @@ def _walk(part: Message, out: _Collected, notes: list[str], depth: int = 0) -> N
         try:
             inner = inner[0] if isinstance(inner, list) else inner
             data = inner.as_bytes() if isinstance(inner, Message) else _part_bytes(part)
-        except Exception:  # noqa: BLE001
+        except Exception:
             data = _part_bytes(part)
         filename = filename or "forwarded.eml"
         out.attachments.append(Attachment(filename, ctype, data))
@@ -707,7 +713,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         return _parse(raw)
     except MailError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the contract: only MailError escapes
+    except Exception as exc:  # the contract: only MailError escapes
         logger.warning("unparseable mail (%d bytes)", len(raw), exc_info=True)
         raise MailError("メールとして読み込めません（形式が壊れています）。") from exc
 

@@ -192,7 +192,7 @@ def _discard(saved: list) -> None:
     for fieldfile in saved:
         try:
             fieldfile.storage.delete(fieldfile.name)
-        except Exception:  # noqa: BLE001 - an orphan file is only wasted space
+        except Exception:  # an orphan file is only wasted space
             logger.warning("could not remove %s", fieldfile.name, exc_info=True)
 
 
@@ -304,6 +304,6 @@ def poll_imap() -> int:
             if selected:
                 conn.close()
             conn.logout()
-        except Exception:  # noqa: BLE001 - the session is over either way
+        except Exception:  # the session is over either way
             logger.debug("IMAP logout failed", exc_info=True)
     return ingested

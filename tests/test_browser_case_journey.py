@@ -13,7 +13,7 @@ def test_abuse_report_intake_safety_check_note_and_search(live_server, page, wor
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(f"{live_server.url}/")
 
-    page.get_by_role("link", name="受付").click()
+    page.locator('[data-nav="cases_intake"]').click()
     page.get_by_label("受付日時").fill(stamp)
     page.get_by_label("受付方法").select_option(label="通告")
     page.get_by_label("相談経路").select_option(label="近隣・知人")
@@ -43,7 +43,7 @@ def test_abuse_report_intake_safety_check_note_and_search(live_server, page, wor
     page.get_by_role("button", name="保存").click()
     assert "けがは見られない" in page.locator("#notes").inner_text()
 
-    page.get_by_role("link", name="検索").click()
+    page.locator('[data-nav="cases_search"]').click()
     page.get_by_label("氏名（漢字・かな）").fill("アユム")
     page.get_by_role("button", name="検索").click()
     assert "試験 歩夢" in page.locator("#results").inner_text()

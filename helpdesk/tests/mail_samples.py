@@ -7,12 +7,13 @@ in ESC $ B segments, which Python's own iso2022_jp codec cannot produce or read.
 """
 
 import base64
+import contextlib
 import urllib.parse
+from datetime import datetime
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -25,10 +26,9 @@ CITY = "〒980-8671 仙台市青葉区 髙橋 ①番窓口 ㈱仙台システム
 _NEC_SELECTED = {}
 for _lead in (0xED, 0xEE):
     for _trail in list(range(0x40, 0x7F)) + list(range(0x80, 0xFD)):
-        try:
-            _NEC_SELECTED.setdefault(bytes((_lead, _trail)).decode("cp932"), bytes((_lead, _trail)))
-        except UnicodeDecodeError:
-            pass
+        code = bytes((_lead, _trail))
+        with contextlib.suppress(UnicodeDecodeError):
+            _NEC_SELECTED.setdefault(code.decode("cp932"), code)
 
 
 def _sjis_to_jis(s1: int, s2: int) -> bytes:
@@ -55,7 +55,7 @@ def jis(text: str) -> bytes:
             want, chunk = "kana", bytes((sj[0] - 0x80,))
         else:
             want, chunk = "kanji", _sjis_to_jis(sj[0], sj[1])
-        if want != mode and not (chunk in (b"\r", b"\n")):
+        if want != mode and chunk not in (b"\r", b"\n"):
             out += {"ascii": b"\x1b(B", "kana": b"\x1b(I", "kanji": b"\x1b$B"}[want]
             mode = want
         if chunk in (b"\r", b"\n") and mode != "ascii":
@@ -172,7 +172,7 @@ def iso2022jp_attachment_mail(filename: str = "①報告書.txt", *, style: str 
     else:
         param = f'filename="{encoded_word(filename)}"'
     body = (
-        "--B\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n".encode()
+        b"--B\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
         + jis("本文です。\r\n")
         + b"\r\n--B\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n"
         + f"Content-Disposition: attachment; {param}\r\n".encode()
@@ -208,8 +208,11 @@ def unknown_charset_mail() -> bytes:
     return build(headers, "文字コード不明の本文です。①".encode("cp932"))
 
 
-def big_attachment_mail(size: int) -> bytes:
-    """A mail carrying a ``size``-byte text attachment sent 8bit (raw ≈ size)."""
+def big_attachment_mail(size: int) -> tuple[bytes, bytes]:
+    """(mail, attachment bytes): a ``size``-byte CSV attachment sent 8bit, so raw ≈ size.
+
+    The size limit counts raw bytes; the same file base64-encoded would be 4/3 larger.
+    """
     line = b"0123456789," * 90 + b"\r\n"
     data = (line * (size // len(line) + 1))[:size]
     headers = base_headers(subject="big", message_id=f"<big{size}@x.jp>")
