@@ -145,3 +145,24 @@ def faq_changes(*, month: date) -> QuerySet[Faq]:
         .exclude(status=Faq.Status.DRAFT)
         .order_by("updated_at")
     )
+
+
+def work_request_stats(*, start: date, end: date) -> dict:
+    """SLA item 11 (作業依頼の取りまとめ・検討・対応 100 %): of the requests received in
+    [start, end), how many were reviewed and how many completed (rejections count as
+    handled, since a refusal is an answer)."""
+    lo = datetime(start.year, start.month, start.day, tzinfo=JST)
+    hi = datetime(end.year, end.month, end.day, tzinfo=JST)
+    from helpdesk.models import WorkRequest
+
+    qs = WorkRequest.objects.filter(requested_at__gte=lo, requested_at__lt=hi)
+    S = WorkRequest.Status
+    counts = qs.aggregate(
+        received=Count("pk"),
+        reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
+        completed=Count("pk", filter=Q(status__in=[S.COMPLETED, S.REJECTED])),
+    )
+    received = counts["received"]
+    counts["reviewed_rate"] = counts["reviewed"] / received if received else None
+    counts["completed_rate"] = counts["completed"] / received if received else None
+    return counts

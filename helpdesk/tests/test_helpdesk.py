@@ -252,3 +252,24 @@ def test_monthly_trend_counts_twelve_months(vendor_operator, time_machine):
     assert len(trend) == 12
     assert trend[-1] == {"month": date(2026, 11, 1), "count": 2}
     assert trend[-2] == {"month": date(2026, 10, 1), "count": 1}
+
+
+def test_work_request_stats_count_reviewed_and_completed(city_admin, vendor_operator, time_machine):
+    from helpdesk.selectors import work_request_stats
+
+    time_machine.move_to("2026-11-10 10:00 +0900")
+    done = services.work_request_create(requester=city_admin, title="完了する依頼", content="内容")
+    open_one = services.work_request_create(
+        requester=city_admin, title="未検討の依頼", content="内容"
+    )
+    done = services.work_request_review(
+        wr=done,
+        actor=vendor_operator,
+        feasibility="no",
+        estimate="対応不可",
+        expected_version=done.version,
+    )
+    stats = work_request_stats(start=date(2026, 11, 1), end=date(2026, 12, 1))
+    assert (stats["received"], stats["reviewed"], stats["completed"]) == (2, 1, 1)
+    assert stats["completed_rate"] == 0.5
+    assert open_one.status == WorkRequest.Status.REQUESTED
