@@ -30,7 +30,8 @@ from _common import ROOT, setup_django, summary_ms
 
 setup_django()
 
-from home_page import free_port, login, start_gunicorn  # noqa: E402
+import requests  # noqa: E402
+from home_page import free_port, login  # noqa: E402
 
 from cases.models import CaseAssignment, Consultation, Person, ProgressNote  # noqa: E402
 
@@ -38,6 +39,46 @@ CASEWORKER, SUPERVISOR = "900001", "900002"
 TARGETS_1 = {"search": 300, "detail": 150, "dashboard": 200}
 TARGET_50 = 1000
 rng = random.Random(2026)
+
+
+def start_gunicorn(port):
+    """As bench/home_page.py, but a slow first response (a worker still importing)
+    is waited for, and the server is always stopped if it does not come up."""
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "HTTPS_ONLY": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/login/", timeout=10).status_code == 200:
+                return proc, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+    raise RuntimeError("gunicorn did not start")
 
 
 # --- what to request ---------------------------------------------------------------

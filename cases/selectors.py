@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from cases.access import visible_consultations
+from cases.access import visible_q
 from cases.models import (
     AbuseReport,
     CaseAssignment,
@@ -90,14 +90,16 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
                 )
             )
         )
-    visible_ids = visible_consultations(user).values("pk")
+    condition = visible_q(user)
+    if condition is None:
+        return SearchResult()
     full = list(
-        qs.filter(pk__in=visible_ids)
+        qs.filter(condition)
         .select_related("child", "consultation_type", "unit")
         .order_by("-received_at")[: SEARCH_LIMIT + 1]
     )
     minimal = list(
-        qs.exclude(pk__in=visible_ids)
+        qs.exclude(condition)
         .order_by("-received_at")
         .values("pk", "number", "child__name_kana")[:SEARCH_LIMIT]
     )
@@ -180,6 +182,10 @@ class DueItem:
     due_at: datetime | date
     overdue: bool
 
+    @property
+    def has_time(self) -> bool:
+        return isinstance(self.due_at, datetime)
+
 
 def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
     items: list[DueItem] = []
@@ -223,10 +229,19 @@ def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
                     p.limit_date < today,
                 )
             )
-    for m in Meeting.objects.filter(
-        consultation__in=cases.exclude(status=Consultation.Status.CLOSED),
-        next_review_on__lte=today + timedelta(days=14),
-    ).select_related("consultation__child"):
+    # Only each case's latest meeting sets its next review: an earlier meeting's
+    # date is superseded, not overdue.
+    later = Meeting.objects.filter(
+        consultation=OuterRef("consultation"), held_on__gt=OuterRef("held_on")
+    )
+    for m in (
+        Meeting.objects.filter(
+            consultation__in=cases.exclude(status=Consultation.Status.CLOSED),
+            next_review_on__lte=today + timedelta(days=14),
+        )
+        .exclude(Exists(later))
+        .select_related("consultation__child")
+    ):
         items.append(
             DueItem(
                 m.consultation_id,

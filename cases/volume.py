@@ -22,8 +22,8 @@ Shape of the data (defaults: 200,000 children, 300,000 consultations,
   temporary protections; how long a case stays open is drawn from a mixture
   (most close within weeks, ~1% are placements that run until the child is 18),
   which leaves >98% of cases from earlier years closed, ~95% of last year's and
-  ~70% of this year's, and ~7,000 open cases at the default size, i.e. ~35-45
-  open cases per caseworker;
+  ~70% of this year's, and ~7,300 open cases at the default size, i.e. 20-53
+  open cases per caseworker (median 38);
 - one active lead per open case (a caseworker posted to the case's section),
   ended assignments for closed ones, occasional handovers and 児童心理司;
   demo user 900001 (C1-11) leads ~40 open cases of C1-11;
@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -46,8 +47,8 @@ from django.utils import timezone
 from psycopg import sql
 
 from accounts.demo import CASE_UNITS, WARDS
-from accounts.models import Assignment, OrgUnit
-from accounts.selectors import valid_on
+from accounts.models import Assignment, OrgUnit, User
+from accounts.selectors import supervised_unit_ids, valid_on
 from cases.codes_seed import CLOSURE_REASONS, PERMANENT_CLOSURE_REASONS
 from cases.models import CaseAssignment, Code, Consultation
 from core.textnorm import search_form
@@ -63,7 +64,10 @@ DEMO_CASELOAD = 40
 # Same advisory-lock key as cases.services._next_number: numbering is serialised
 # per fiscal year, so a live intake cannot take a number this load is using.
 NUMBERING_LOCK = 7_342_100
+# A load leaves a note on cases_consultation (COMMENT ON TABLE): when, what, and
+# the first case it wrote, so a second run can tell that the volume is still there.
 MARKER = "seed_volume:"
+MARKER_REF = re.compile(r"\[first (\d+) (\S+)\]")
 
 TABLES = [
     "cases_person",
@@ -422,9 +426,14 @@ class VolumeLoader:
         with connection.cursor() as cur:
             cur.execute("SELECT obj_description('cases_consultation'::regclass, 'pg_class')")
             comment = cur.fetchone()[0] or ""
-        if comment.startswith(MARKER) and Consultation.objects.exists():
-            return comment
-        return None
+        if not comment.startswith(MARKER):
+            return None
+        ref = MARKER_REF.search(comment)
+        if ref:  # the first case that load wrote, by id and number
+            present = Consultation.objects.filter(pk=int(ref[1]), number=ref[2]).exists()
+        else:
+            present = Consultation.objects.exists()
+        return comment if present else None
 
     def _load_context(self) -> None:
         units = {
@@ -484,6 +493,11 @@ class VolumeLoader:
         self.other_routes = _weighted(
             {c: w for c, w in OTHER_ROUTE_WEIGHTS.items() if c in self.route_ids}
         )
+        supervisor = User.objects.filter(employee_number=DEMO_SUPERVISOR).first()
+        if supervisor is None or units.get(DEMO_SECTION) not in supervised_unit_ids(
+            user=supervisor, on=self.today
+        ):
+            self._say(f"注意: デモ職員 {DEMO_SUPERVISOR} は {DEMO_SECTION} を監督していません。")
 
     # --- names and people ------------------------------------------------------------
 
@@ -867,9 +881,8 @@ class VolumeLoader:
         marker = self.existing_marker()
         if marker and not self.force:
             raise VolumeError(
-                "大量データは既に投入済みです（"
-                + marker.removeprefix(MARKER).strip()
-                + "）。追加で投入する場合は --force を指定してください。"
+                f"大量データは既に投入済みです（{_describe(marker)}）。"
+                "追加で投入する場合は --force を指定してください。"
             )
         self._load_context()
         self._build_name_pools()
@@ -892,12 +905,16 @@ class VolumeLoader:
             self._load_people(cur)
             self._load_cases(cur, cases)
             self._load_notes(cur, cases)
+            earlier = MARKER_REF.search(marker) if marker else None
+            ref = (
+                earlier[0] if earlier else f"[first {cases[0].pk} {cases[0].fy}-{cases[0].seq:05d}]"
+            )
             summary = (
-                f"{MARKER} {self.now:%Y-%m-%d %H:%M} UTC seed={self.seed} "
+                f"{MARKER} {ref} {self.now:%Y-%m-%d %H:%M} UTC seed={self.seed} "
                 f"児童 {len(children):,} 人・相談 {len(cases):,} 件・経過記録 {self.n_notes:,} 件"
             )
             if marker:
-                summary += f"（追加投入。以前: {marker.removeprefix(MARKER).strip()}）"
+                summary += f"（追加投入。以前: {_describe(marker)}）"
             cur.execute(
                 sql.SQL("COMMENT ON TABLE cases_consultation IS {}").format(sql.Literal(summary))
             )
@@ -1162,50 +1179,38 @@ class VolumeLoader:
             return min(datetime.fromtimestamp(ts, JST).date(), today)
 
         def rows():
+            """受理会議 for every accepted case; 援助方針会議 for cases open a month or more.
+            An open case has one pending review date, on its latest meeting (a 個別ケース
+            検討会議 once the first review is past, ~4% of those overdue by up to a month);
+            a closed case's meetings keep their old review dates."""
             for case in cases:
                 if case.accepted_ts is None:
                     continue
-                lead = case.lead
-                end = case.end_ts
-                held = day(min(case.accepted_ts + rng.uniform(0, 7) * DAY, end))
-                yield (
-                    "intake",
-                    held,
-                    rng.choice(ATTENDEES),
-                    rng.choice(DECISIONS),
-                    None,
-                    case.pk,
-                    lead,
+
+                def meeting(kind, held, review=None, case=case):
+                    attendees, decisions = rng.choice(ATTENDEES), rng.choice(DECISIONS)
+                    return (kind, held, attendees, decisions, review, case.pk, case.lead)
+
+                yield meeting(
+                    "intake", day(min(case.accepted_ts + rng.uniform(0, 7) * DAY, case.end_ts))
                 )
-                life = end - case.received_ts
-                if life < 30 * DAY:
+                if case.end_ts - case.received_ts < 30 * DAY:
                     continue
-                held_ts = case.received_ts + rng.uniform(14, 30) * DAY
-                review = None
-                if case.status != "closed" and life < 200 * DAY:
-                    review = day(held_ts) + timedelta(days=rng.choice([90, 180]))
-                elif rng.random() < 0.5:
-                    review = day(held_ts) + timedelta(days=180)
-                yield (
-                    "support_policy",
-                    day(held_ts),
-                    rng.choice(ATTENDEES),
-                    rng.choice(DECISIONS),
-                    review,
-                    case.pk,
-                    lead,
-                )
-                if case.status != "closed" and life >= 200 * DAY:
-                    held_ts = self.now_ts - rng.uniform(0, 190) * DAY
-                    yield (
-                        "case_review",
-                        day(held_ts),
-                        rng.choice(ATTENDEES),
-                        rng.choice(DECISIONS),
-                        day(held_ts) + timedelta(days=180),
-                        case.pk,
-                        lead,
+                held = day(case.received_ts + rng.uniform(14, 30) * DAY)
+                period = timedelta(days=rng.choice([90, 180]))
+                if case.status == "closed":
+                    yield meeting(
+                        "support_policy", held, held + period if rng.random() < 0.5 else None
                     )
+                elif held + period >= today:
+                    yield meeting("support_policy", held, held + period)
+                else:
+                    yield meeting("support_policy", held)
+                    if rng.random() < 0.04:  # overdue
+                        review = today - timedelta(days=rng.randint(1, 30))
+                    else:
+                        review = today + timedelta(days=rng.randint(0, period.days))
+                    yield meeting("case_review", max(review - period, held), review)
 
         n = self._copy(
             cur,
@@ -1342,14 +1347,8 @@ def _cumulative(weights):
 
 
 def _bisect(cum: list[float], x: float) -> int:
-    lo, hi = 0, len(cum) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cum[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    """Index drawn by x in [0, 1) from cumulative shares (the last may round below 1)."""
+    return min(bisect.bisect_left(cum, x), len(cum) - 1)
 
 
 def _office_time(rng: random.Random, ts: float) -> float:
@@ -1363,15 +1362,9 @@ def _office_time(rng: random.Random, ts: float) -> float:
     return (midnight + timedelta(minutes=minutes)).timestamp()
 
 
+def _describe(marker: str) -> str:
+    return MARKER_REF.sub("", marker.removeprefix(MARKER), count=1).strip()
+
+
 def _dt(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
-
-
-def load_volume(**kwargs) -> VolumeLoader:
-    """Build and run a loader (see ``VolumeLoader``); returns it for its counts."""
-    loader = VolumeLoader(**kwargs)
-    loader.run()
-    return loader
-
-
-__all__ = ["MARKER", "VolumeError", "VolumeLoader", "load_volume"]

@@ -80,6 +80,10 @@ class Consultation(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "status"], name="consultation_unit_status"),
+            # Dashboards and the caseload ask for a unit's open cases.
+            models.Index(
+                fields=["unit"], name="consultation_unit_open", condition=~models.Q(status="closed")
+            ),
             models.Index(fields=["child", "-received_at"], name="consultation_child"),
         ]
 

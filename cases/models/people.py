@@ -36,7 +36,10 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("人物")
         verbose_name_plural = _("人物")
-        indexes = [models.Index(fields=["search_kana", "birth_date"], name="person_kana_birth")]
+        indexes = [
+            models.Index(fields=["search_kana", "birth_date"], name="person_kana_birth"),
+            models.Index(fields=["birth_date"], name="person_birth"),
+        ]
 
     def __str__(self):
         return self.name

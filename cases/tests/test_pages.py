@@ -195,3 +195,37 @@ def test_search_queries_do_not_grow_with_the_hits(
     _warm(client, reverse("cases:search"))
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:search"), {"q": "しけん"}).status_code == 200
+
+
+def test_dashboard_shows_review_dates_of_the_latest_meeting_only(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Meeting
+
+    today = timezone.localdate()
+    common = {
+        "consultation": world.case1,
+        "attendees": "係内",
+        "decisions": "継続",
+        "recorded_by": world.city.worker1,
+    }
+    Meeting.objects.create(
+        kind="case_review",
+        held_on=today - timedelta(days=60),
+        next_review_on=today - timedelta(days=30),
+        **common,
+    )  # superseded
+    Meeting.objects.create(
+        kind="support_policy",
+        held_on=today - timedelta(days=10),
+        next_review_on=today + timedelta(days=5),
+        **common,
+    )
+    client.force_login(world.city.worker1)
+    page = client.get(reverse("cases:dashboard"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert body.count('data-due="見直し') == 1
+    assert 'data-due="見直し（援助方針会議）"' in body

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from accounts.access import case_scope
 from accounts.models import OrgUnit, User
@@ -18,6 +19,7 @@ from cases.models import (
     ProgressNote,
     Relationship,
 )
+from cases.volume import MARKER, VolumeLoader
 
 SIZES = {"children": 200, "consultations": 300, "notes": 3000}
 
@@ -65,6 +67,7 @@ def test_counts_and_progress_lines(volume):
     assert 20 <= AbuseReport.objects.filter(pk__gt=b[AbuseReport]).count() <= 110  # ~20%
     assert "経過記録: 3,000 行" in volume.output
     assert "投入完了" in volume.output
+    assert "注意" not in volume.output  # 900001 posted to C1-11, 900002 supervises it
 
 
 def test_every_person_is_searchable(volume):
@@ -138,3 +141,26 @@ def test_force_appends_with_fresh_numbers(volume):
     assert ProgressNote.objects.count() == notes + 100
     numbers = list(Consultation.objects.values_list("number", flat=True))
     assert len(set(numbers)) == len(numbers)
+
+
+def test_open_cases_have_at_most_one_pending_review(volume):
+    from cases.models import Meeting
+
+    assert not Meeting.objects.filter(next_review_on__lt=F("held_on")).exists()
+    pending = Counter(
+        Meeting.objects.filter(next_review_on__isnull=False)
+        .exclude(consultation__status=Consultation.Status.CLOSED)
+        .values_list("consultation_id", flat=True)
+    )
+    assert pending
+    assert max(pending.values()) == 1
+
+
+def test_marker_names_the_first_volume_case(volume):
+    marker = VolumeLoader.existing_marker()
+    assert marker.startswith(MARKER)
+    first = Consultation.objects.filter(pk__gt=volume.before[Consultation]).order_by("pk").first()
+    assert f"[first {first.pk} {first.number}]" in marker
+    # once that case is gone (here: renumbered), the volume no longer counts as loaded
+    Consultation.objects.filter(pk=first.pk).update(number="X-1")
+    assert VolumeLoader.existing_marker() is None
