@@ -27,6 +27,16 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache_namespace():
+    # xdist workers share one Redis; each test reads and writes its own keys so a
+    # value cached by another test (same ids, other database) is never seen.
+    from django.core.cache import cache
+
+    cache.key_prefix = f"t-{uuid.uuid4().hex[:12]}"
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _request_log_fresh(_isolated_request_log_buffer):
     # Each test starts with an empty buffer, and a test that stopped Redis must
     # not leave the accounting fallback engaged for the next one.

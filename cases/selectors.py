@@ -4,6 +4,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from cases.models import (
     CaseAssignment,
     Consultation,
     Meeting,
+    Person,
     ProgressNote,
     Protection,
     Relationship,
@@ -22,6 +24,7 @@ from core.textnorm import is_kana, search_form
 from core.timeutil import now_jst
 
 SEARCH_LIMIT = 50
+MAX_NAME_HITS = 5000  # people matching a name; beyond that the searcher must narrow down
 PROTECTION_WARN_DAYS = 7
 
 
@@ -70,7 +73,11 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
         number = unicodedata.normalize("NFKC", query.number).strip().upper().replace("ー", "-")
         qs = qs.filter(number__startswith=number)
     if query.text:
-        qs = qs.filter(_name_filter("child__", query.text))
+        people = Person.objects.filter(_name_filter("", query.text)).values("pk")
+        if len(search_form(query.text)) < 3:
+            # Too short for the trigram index: scan the names once, not once per result query.
+            people = list(people.values_list("pk", flat=True)[:MAX_NAME_HITS])
+        qs = qs.filter(child_id__in=people)
     if query.birth_date:
         qs = qs.filter(child__birth_date=query.birth_date)
     if query.guardian:
@@ -114,8 +121,6 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
 
 def likely_duplicates(*, name: str, name_kana: str, birth_date: date | None) -> QuerySet:
     """Existing people a new child might already be: same kana and birth date, or same name."""
-    from cases.models import Person
-
     kana, kanji = search_form(name_kana), search_form(name)
     q = Q()
     if kana and birth_date:
@@ -273,6 +278,29 @@ class Dashboard:
     unit_due: list[DueItem]
 
 
+CASELOAD_CACHE_SECONDS = 60
+
+
+def unit_caseload(unit_ids, unit_cases) -> list[dict]:
+    """Open cases per worker of the supervised units. Counts a minute old are fine
+    for balancing caseloads, so they are cached (deadlines are never cached)."""
+    key = "cases:caseload:" + ",".join(map(str, sorted(unit_ids)))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = list(
+        User.objects.filter(
+            case_assignments__ended_at__isnull=True,
+            case_assignments__consultation__in=unit_cases,
+        )
+        .annotate(open_cases=Count("case_assignments__consultation", distinct=True))
+        .order_by("-open_cases", "employee_number")
+        .values("pk", "name", "employee_number", "open_cases")[:200]
+    )
+    cache.set(key, rows, CASELOAD_CACHE_SECONDS)
+    return rows
+
+
 def dashboard_for(user) -> Dashboard:
     now = timezone.now()
     mine = Consultation.objects.filter(
@@ -298,15 +326,7 @@ def dashboard_for(user) -> Dashboard:
         unit_cases = Consultation.objects.filter(unit_id__in=scope.supervised_unit_ids).exclude(
             status=Consultation.Status.CLOSED
         )
-        caseload = list(
-            User.objects.filter(
-                case_assignments__ended_at__isnull=True,
-                case_assignments__consultation__in=unit_cases,
-            )
-            .annotate(open_cases=Count("case_assignments__consultation", distinct=True))
-            .order_by("-open_cases", "employee_number")
-            .values("pk", "name", "employee_number", "open_cases")[:200]
-        )
+        caseload = unit_caseload(scope.supervised_unit_ids, unit_cases)
         unit_due = [d for d in _due_items(unit_cases, now) if d.overdue]
     return Dashboard(
         my_cases=my_cases,
