@@ -5,7 +5,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,6 +34,7 @@ from core.timeutil import now_jst
 
 SEARCH_LIMIT = 50
 MAX_NAME_HITS = 5000  # people matching a name; beyond that the searcher must narrow down
+SEARCH_CANDIDATES = 500  # newest matches considered; more means the search is too broad
 PROTECTION_WARN_DAYS = 7
 
 
@@ -75,7 +85,8 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
     if query.text:
         people = Person.objects.filter(_name_filter("", query.text)).values("pk")
         if len(search_form(query.text)) < 3:
-            # Too short for the trigram index: scan the names once, not once per result query.
+            # Too short for the trigram index: the names are scanned once, up front,
+            # rather than inside the case query's plan.
             people = list(people.values_list("pk", flat=True)[:MAX_NAME_HITS])
         qs = qs.filter(child_id__in=people)
     if query.birth_date:
@@ -100,22 +111,26 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
     condition = visible_q(user)
     if condition is None:
         return SearchResult()
-    full = list(
-        qs.filter(condition)
-        .select_related("child", "consultation_type", "unit")
-        .order_by("-received_at")[: SEARCH_LIMIT + 1]
-    )
-    minimal = list(
-        qs.exclude(condition)
+    # One pass over the matches, newest first, each tagged with whether this user
+    # may open it; then the page's details for the visible ones only.
+    rows = list(
+        qs.annotate(visible=ExpressionWrapper(condition, output_field=BooleanField()))
         .order_by("-received_at")
-        .values("pk", "number", "child__name_kana")[:SEARCH_LIMIT]
+        .values("pk", "number", "child__name_kana", "visible")[:SEARCH_CANDIDATES]
     )
+    visible_pks = [r["pk"] for r in rows if r["visible"]][: SEARCH_LIMIT + 1]
+    full = list(
+        Consultation.objects.filter(pk__in=visible_pks)
+        .select_related("child", "consultation_type", "unit")
+        .order_by("-received_at")
+    )
+    minimal = [r for r in rows if not r["visible"]][:SEARCH_LIMIT]
     return SearchResult(
         visible=full[:SEARCH_LIMIT],
         minimal=[
             {"pk": m["pk"], "number": m["number"], "kana": m["child__name_kana"]} for m in minimal
         ],
-        truncated=len(full) > SEARCH_LIMIT,
+        truncated=len(full) > SEARCH_LIMIT or len(rows) == SEARCH_CANDIDATES,
     )
 
 
