@@ -29,11 +29,10 @@ from cases.models import (
     Protection,
     Relationship,
 )
-from core.textnorm import is_kana, search_form
+from core.textnorm import bigrams, is_kana, search_form
 from core.timeutil import now_jst
 
 SEARCH_LIMIT = 50
-MAX_NAME_HITS = 5000  # people matching a name; beyond that the searcher must narrow down
 SEARCH_CANDIDATES = 500  # newest matches considered; more means the search is too broad
 PROTECTION_WARN_DAYS = 7
 
@@ -83,12 +82,13 @@ def search_consultations(user, query: SearchQuery) -> SearchResult:
         number = unicodedata.normalize("NFKC", query.number).strip().upper().replace("ー", "-")
         qs = qs.filter(number__startswith=number)
     if query.text:
-        people = Person.objects.filter(_name_filter("", query.text)).values("pk")
-        if len(search_form(query.text)) < 3:
-            # Too short for the trigram index: the names are scanned once, up front,
-            # rather than inside the case query's plan.
-            people = list(people.values_list("pk", flat=True)[:MAX_NAME_HITS])
-        qs = qs.filter(child_id__in=people)
+        form = search_form(query.text)
+        people = Person.objects.filter(_name_filter("", query.text))
+        if len(form) >= 2:
+            # The bigram GIN index narrows to candidates (trigrams cannot serve
+            # two-character queries such as 「高橋」); LIKE keeps the match exact.
+            people = people.filter(search_bigrams__contains=bigrams(form))
+        qs = qs.filter(child_id__in=people.values("pk"))
     if query.birth_date:
         qs = qs.filter(child__birth_date=query.birth_date)
     if query.guardian:

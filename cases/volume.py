@@ -946,6 +946,12 @@ class VolumeLoader:
         )
         self._phase("人物（児童・保護者）", n, t)
         t = time.perf_counter()
+        cur.execute(
+            "UPDATE cases_person SET search_bigrams = cases_bigrams(search_name, search_kana) WHERE id >= %s",
+            [first],
+        )
+        self._phase("検索用の2文字索引", n, t)
+        t = time.perf_counter()
         rows = (
             (first + p, first + o, rel, together, guardian, adversary)
             for p, o, rel, together, guardian, adversary in self.relationships

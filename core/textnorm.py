@@ -65,3 +65,9 @@ def is_kana(text: str) -> bool:
     """True when the (normalised) query is kana only, so it is matched against フリガナ."""
     form = search_form(text)
     return bool(form) and all("ァ" <= ch <= "ヺ" or ch == "ー" for ch in form)
+
+
+def bigrams(*forms: str) -> list[str]:
+    """Distinct two-character pieces of already-normalised forms (see search_form)."""
+    found = {form[i : i + 2] for form in forms for i in range(len(form) - 1)}
+    return sorted(found)

@@ -1,8 +1,10 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.textnorm import search_form
+from core.textnorm import bigrams, search_form
 
 
 class Person(models.Model):
@@ -29,9 +31,12 @@ class Person(models.Model):
     # Normalised copies for search (kana/width/variant-insensitive); kept by the services.
     search_name = models.CharField(max_length=200, editable=False, default="")
     search_kana = models.CharField(max_length=200, editable=False, default="")
+    # Two-character pieces of both forms: a trigram index cannot serve a
+    # two-character query (e.g. 「高橋」), a GIN index on these can.
+    search_bigrams = ArrayField(models.CharField(max_length=2), editable=False, default=list)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_name", "search_kana"])
+    history = HistoricalRecords(excluded_fields=["search_name", "search_kana", "search_bigrams"])
 
     class Meta:
         verbose_name = _("人物")
@@ -39,6 +44,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["search_kana", "birth_date"], name="person_kana_birth"),
             models.Index(fields=["birth_date"], name="person_birth"),
+            GinIndex(fields=["search_bigrams"], name="person_bigrams"),
         ]
 
     def __str__(self):
@@ -47,6 +53,7 @@ class Person(models.Model):
     def refresh_search_fields(self) -> None:
         self.search_name = search_form(self.name)
         self.search_kana = search_form(self.name_kana)
+        self.search_bigrams = bigrams(self.search_name, self.search_kana)
 
 
 class Relationship(models.Model):

@@ -16,7 +16,7 @@ from cases.models import (
     Protection,
     Relationship,
 )
-from core.textnorm import search_form
+from core.textnorm import bigrams, search_form
 
 
 def code(list_key: str, code_value: str) -> Code:
@@ -34,6 +34,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     address = "架空市中央区1-2-3"
     search_name = factory.LazyAttribute(lambda o: search_form(o.name))
     search_kana = factory.LazyAttribute(lambda o: search_form(o.name_kana))
+    search_bigrams = factory.LazyAttribute(lambda o: bigrams(o.search_name, o.search_kana))
 
 
 class ConsultationFactory(factory.django.DjangoModelFactory):
