@@ -936,12 +936,13 @@ class VolumeLoader:
         t = time.perf_counter()
         first = self._reserve_ids(cur, "cases_person", len(self.persons))
         self.person_base = first
-        rows = ((first + i, *p, 1) for i, p in enumerate(self.persons))
+        # search_bigrams is filled right after by the same SQL rule as the migration.
+        rows = ((first + i, *p, 1, "{}") for i, p in enumerate(self.persons))
         n = self._copy(
             cur,
             "cases_person",
             "id, name, name_kana, sex, birth_date, address, phone, school, occupation, "
-            "address_confidential, search_name, search_kana, version",
+            "address_confidential, search_name, search_kana, version, search_bigrams",
             rows,
         )
         self._phase("人物（児童・保護者）", n, t)
