@@ -291,6 +291,7 @@ class Dashboard:
     recent_notes: list[ProgressNote]
     caseload: list[dict]
     unit_due: list[DueItem]
+    needs_reassignment: list[Consultation] = field(default_factory=list)
 
 
 CASELOAD_CACHE_SECONDS = 60
@@ -333,7 +334,7 @@ def dashboard_for(user) -> Dashboard:
         .select_related("consultation", "author")
         .order_by("-occurred_at")[:10]
     )
-    caseload, unit_due = [], []
+    caseload, unit_due, needs_reassignment = [], [], []
     from accounts.access import case_scope
 
     scope = case_scope(user)
@@ -343,12 +344,20 @@ def dashboard_for(user) -> Dashboard:
         )
         caseload = unit_caseload(scope.supervised_unit_ids, unit_cases)
         unit_due = [d for d in _due_items(unit_cases, now) if d.overdue]
+        # Open cases still assigned to someone who left or went on leave.
+        leaver = CaseAssignment.objects.filter(
+            consultation=OuterRef("pk"), ended_at__isnull=True, user__is_active=False
+        )
+        needs_reassignment = list(
+            unit_cases.filter(Exists(leaver)).select_related("child").order_by("received_at")[:100]
+        )
     return Dashboard(
         my_cases=my_cases,
         due=_due_items(mine, now),
         recent_notes=recent,
         caseload=caseload,
         unit_due=unit_due,
+        needs_reassignment=needs_reassignment,
     )
 
 

@@ -338,3 +338,11 @@ def test_overdue_report_escalation_is_a_celery_task(world, time_machine):
     abuse_report(world.case1, accepted_at=timezone.now())
     time_machine.move_to("2026-12-03 09:00 +0900")
     assert escalate_overdue_safety_checks() == 1
+
+
+def test_a_leavers_open_cases_are_listed_for_reassignment(world):
+    world.city.worker1.is_active = False
+    world.city.worker1.save()
+    board = dashboard_for(world.city.sv1)
+    assert board.needs_reassignment == [world.case1]
+    assert dashboard_for(world.city.sv2).needs_reassignment == []
