@@ -120,7 +120,11 @@ class Inquiry(models.Model):
                 name="inquiry_answer_after_receipt",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="inquiry_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="inquiry_status_due"),
+            # The list's order, so a page's ids come straight from the index.
+            models.Index(fields=["-received_at", "-id"], name="inquiry_received_desc"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.subject}"

@@ -273,3 +273,16 @@ def test_work_request_stats_count_reviewed_and_completed(city_admin, vendor_oper
     assert (stats["received"], stats["reviewed"], stats["completed"]) == (2, 1, 1)
     assert stats["completed_rate"] == 0.5
     assert open_one.status == WorkRequest.Status.REQUESTED
+
+
+def test_the_inquiry_list_pages_without_counting_everything(client, vendor_operator):
+    for i in range(55):
+        phone(vendor_operator, subject=f"ページ送り{i}")
+    client.force_login(vendor_operator)
+    first = client.get(reverse("helpdesk:inquiries")).content.decode()
+    assert "次へ" in first and "前へ" not in first
+    second = client.get(reverse("helpdesk:inquiries"), {"page": 2, "q": "ページ送り"}).content.decode()
+    assert len(re.findall(r'href="/helpdesk/inquiries/\d+/"', second)) == 5
+    assert "前へ" in second and "次へ" not in second
+    assert "page=1" in second and "page=2&amp;page" not in second
+    assert client.get(reverse("helpdesk:inquiries"), {"page": "x"}).status_code == 200

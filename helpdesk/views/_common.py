@@ -2,8 +2,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 
+from core.paging import page_of as _page_of
 from helpdesk.access import can_file, is_desk_operator
 
 PAGE_SIZE = 50
@@ -36,4 +36,4 @@ def filer_required(view):
 
 
 def page_of(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page_of(qs, request.GET.get("page"), size=PAGE_SIZE)
