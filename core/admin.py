@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Heartbeat, OutboxMessage, RequestDailyStat
+from core.calendar import WEEKDAYS_JA
+from core.models import ClosureDay, DeskHours, Heartbeat, OutboxMessage, RequestDailyStat
 from core.outbox import outbox_send
 
 
@@ -67,11 +69,6 @@ class RequestDailyStatAdmin(ReadOnlyAdmin):
 
 
 # --- business calendar (core.calendar) ----------------------------------------------
-
-from simple_history.admin import SimpleHistoryAdmin  # noqa: E402 - appended section
-
-from core.calendar import WEEKDAYS_JA  # noqa: E402
-from core.models import ClosureDay, DeskHours  # noqa: E402
 
 
 @admin.register(ClosureDay)

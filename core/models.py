@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class RequestLog(models.Model):
@@ -158,8 +159,6 @@ class Notification(models.Model):
 
 
 # --- business calendar (core.calendar) ----------------------------------------------
-
-from simple_history.models import HistoricalRecords  # noqa: E402 - appended section
 
 
 class ClosureDay(models.Model):
