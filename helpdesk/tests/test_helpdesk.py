@@ -281,7 +281,9 @@ def test_the_inquiry_list_pages_without_counting_everything(client, vendor_opera
     client.force_login(vendor_operator)
     first = client.get(reverse("helpdesk:inquiries")).content.decode()
     assert "次へ" in first and "前へ" not in first
-    second = client.get(reverse("helpdesk:inquiries"), {"page": 2, "q": "ページ送り"}).content.decode()
+    second = client.get(
+        reverse("helpdesk:inquiries"), {"page": 2, "q": "ページ送り"}
+    ).content.decode()
     assert len(re.findall(r'href="/helpdesk/inquiries/\d+/"', second)) == 5
     assert "前へ" in second and "次へ" not in second
     assert "page=1" in second and "page=2&amp;page" not in second
