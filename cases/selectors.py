@@ -207,11 +207,18 @@ class DueItem:
         return isinstance(self.due_at, datetime)
 
 
-def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
+KIND_LABELS = dict(Meeting.Kind.choices)
+
+
+def _due_items(cases: QuerySet, now: datetime, *, overdue_only: bool = False) -> list[DueItem]:
+    """What falls due on these cases; ``overdue_only`` asks the database for the
+    late ones only (a supervisor's unit can hold hundreds of upcoming dates)."""
     items: list[DueItem] = []
-    reports = AbuseReport.objects.filter(
-        consultation__in=cases, safety_confirmed_at__isnull=True
-    ).select_related("consultation__child")
+    today = now.astimezone(now_jst().tzinfo).date()
+    reports = AbuseReport.objects.filter(consultation__in=cases, safety_confirmed_at__isnull=True)
+    if overdue_only:
+        reports = reports.filter(safety_due_at__lt=now)
+    reports = reports.select_related("consultation__child")
     for r in reports:
         items.append(
             DueItem(
@@ -223,7 +230,6 @@ def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
                 r.safety_due_at < now,
             )
         )
-    today = now.astimezone(now_jst().tzinfo).date()
     for p in Protection.objects.filter(consultation__in=cases, end_at__isnull=True).select_related(
         "consultation__child"
     ):
@@ -254,10 +260,11 @@ def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
     later = Meeting.objects.filter(
         consultation=OuterRef("consultation"), held_on__gt=OuterRef("held_on")
     )
+    review_until = today - timedelta(days=1) if overdue_only else today + timedelta(days=14)
     for m in (
         Meeting.objects.filter(
             consultation__in=cases.exclude(status=Consultation.Status.CLOSED),
-            next_review_on__lte=today + timedelta(days=14),
+            next_review_on__lte=review_until,
         )
         .exclude(Exists(later))
         .select_related("consultation__child")
@@ -267,7 +274,7 @@ def _due_items(cases: QuerySet, now: datetime) -> list[DueItem]:
                 m.consultation_id,
                 m.consultation.number,
                 m.consultation.child.name,
-                f"見直し（{m.get_kind_display()}）",
+                f"見直し（{KIND_LABELS[m.kind]}）",
                 m.next_review_on,
                 m.next_review_on < today,
             )
@@ -343,7 +350,7 @@ def dashboard_for(user) -> Dashboard:
             status=Consultation.Status.CLOSED
         )
         caseload = unit_caseload(scope.supervised_unit_ids, unit_cases)
-        unit_due = [d for d in _due_items(unit_cases, now) if d.overdue]
+        unit_due = [d for d in _due_items(unit_cases, now, overdue_only=True) if d.overdue]
         # Open cases still assigned to someone who left or went on leave.
         leaver = CaseAssignment.objects.filter(
             consultation=OuterRef("pk"), ended_at__isnull=True, user__is_active=False
