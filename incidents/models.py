@@ -48,6 +48,8 @@ class Incident(models.Model):
     onsite_needed = models.BooleanField(_("現地対応の要否"), default=False)
     onsite_arrived_at = models.DateTimeField(_("現地到着日時"), null=True, blank=True)
     recovered_at = models.DateTimeField(_("復旧日時"), null=True, blank=True)
+    # For incidents opened by monitoring: which component, so one outage opens one incident.
+    monitored_component = models.CharField(_("監視対象"), max_length=30, blank=True)
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
         USER,
@@ -252,3 +254,23 @@ class PlannedStop(models.Model):
 
     def __str__(self):
         return f"{self.starts_at:%Y-%m-%d %H:%M} {self.reason}"
+
+
+class HealthSample(models.Model):
+    """One minute's status of one component (from core.health), kept as a time series."""
+
+    at = models.DateTimeField(_("日時"))
+    component = models.CharField(_("構成要素"), max_length=30)
+    ok = models.BooleanField(_("正常"))
+    detail = models.CharField(_("詳細"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("稼働監視の記録")
+        verbose_name_plural = _("稼働監視の記録")
+        indexes = [models.Index(fields=["component", "-at"], name="health_component_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "at"], name="uniq_health_sample")
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.component} {'OK' if self.ok else 'NG'}"

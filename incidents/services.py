@@ -1,0 +1,193 @@
+"""Writes of incidents: open (clocks start), stops, recovery, planned stops, monitoring."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.profiles import current_profile
+from core.timeutil import fiscal_year, to_jst
+from incidents import clocks
+from incidents.models import HealthSample, Incident, MilestoneDefinition, PlannedStop, StopInterval
+
+START_ON_AWARENESS = ("認知", "検知", "障害発生")
+MONITORED = ("database", "redis", "celery_worker", "celery_beat")
+OUTAGE_MINUTES = 3  # consecutive failed samples before monitoring opens an incident
+
+
+def milestones_in_force(on: datetime):
+    day = to_jst(on).date()
+    return MilestoneDefinition.objects.filter(
+        profile=current_profile().code, valid_from__lte=day
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+@transaction.atomic
+def incident_open(
+    *,
+    actor,
+    source: str,
+    title: str,
+    aware_at: datetime,
+    severity: int = 3,
+    kind: str = Incident.Kind.FAILURE,
+    affected_functions: str = "",
+    scope: str = "",
+    monitored_component: str = "",
+) -> Incident:
+    if not (title or "").strip():
+        raise ValidationError({"title": _("件名を入力してください。")})
+    if aware_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"aware_at": _("認知日時が未来になっています。")})
+    fy = fiscal_year(aware_at)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7_342_300, fy])
+    last = (
+        Incident.objects.filter(fiscal_year=fy)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    seq = (last or 0) + 1
+    incident = Incident.objects.create(
+        number=f"I{fy - 2018}-{seq:04d}",
+        fiscal_year=fy,
+        sequence=seq,
+        source=source,
+        title=title.strip(),
+        aware_at=aware_at,
+        severity=severity,
+        kind=kind,
+        affected_functions=affected_functions,
+        scope=scope,
+        created_by=actor,
+        monitored_component=monitored_component,
+    )
+    for definition in milestones_in_force(aware_at).filter(start_event__in=START_ON_AWARENESS):
+        if definition.unit != MilestoneDefinition.Unit.AGREED:
+            clocks.clock_start(incident=incident, definition=definition, at=aware_at)
+    return incident
+
+
+@transaction.atomic
+def stop_add(
+    *,
+    incident: Incident,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    partial: bool = False,
+    functions: str = "",
+    city_network: bool = False,
+) -> StopInterval:
+    if ended_at is not None and ended_at <= started_at:
+        raise ValidationError(
+            {"ended_at": _("停止終了が停止開始より前（または同時）になっています。")}
+        )
+    overlapping = incident.stops.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=started_at),
+        **({"started_at__lt": ended_at} if ended_at else {}),
+    )
+    if overlapping.exists():
+        raise ValidationError(_("この障害の別の停止区間と重なっています。"))
+    return StopInterval.objects.create(
+        incident=incident,
+        started_at=started_at,
+        ended_at=ended_at,
+        partial=partial,
+        functions=functions,
+        city_network=city_network,
+    )
+
+
+@transaction.atomic
+def incident_recover(*, incident: Incident, recovered_at: datetime) -> Incident:
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if recovered_at < incident.aware_at:
+        raise ValidationError({"recovered_at": _("復旧日時が認知日時より前になっています。")})
+    for stop in incident.stops.filter(ended_at__isnull=True):
+        if recovered_at <= stop.started_at:
+            raise ValidationError({"recovered_at": _("復旧日時が停止開始より前になっています。")})
+        stop.ended_at = recovered_at
+        stop.save(update_fields=["ended_at"])
+    incident.recovered_at = recovered_at
+    incident.status = Incident.Status.RECOVERED
+    incident.version += 1
+    incident.save(update_fields=["recovered_at", "status", "version"])
+    return incident
+
+
+@transaction.atomic
+def planned_stop_create(
+    *, actor, starts_at: datetime, ends_at: datetime, reason: str
+) -> PlannedStop:
+    if starts_at < timezone.now():
+        raise ValidationError({"starts_at": _("計画停止の開始が過去になっています。")})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("終了予定が開始予定より前です。")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("理由を入力してください。")})
+    return PlannedStop.objects.create(
+        starts_at=starts_at, ends_at=ends_at, reason=reason.strip(), created_by=actor
+    )
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+def health_sample_record(*, now: datetime | None = None, results=None) -> list[HealthSample]:
+    """Store one minute's checks (idempotent per minute), then open or recover incidents."""
+    from core.health import run_checks
+
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    results = results if results is not None else run_checks()
+    samples = [
+        HealthSample(at=now, component=r.name, ok=r.ok, detail=r.detail[:200]) for r in results
+    ]
+    HealthSample.objects.bulk_create(samples, ignore_conflicts=True)
+    for component in MONITORED:
+        _watch(component, now)
+    return samples
+
+
+def _watch(component: str, now: datetime) -> None:
+    recent = list(
+        HealthSample.objects.filter(component=component, at__lte=now)
+        .order_by("-at")
+        .values_list("at", "ok")[:OUTAGE_MINUTES]
+    )
+    open_incident = Incident.objects.filter(
+        monitored_component=component, recovered_at__isnull=True
+    ).first()
+    if recent and recent[0][1] and open_incident is not None:
+        incident_recover(incident=open_incident, recovered_at=recent[0][0])
+        return
+    if open_incident is not None or len(recent) < OUTAGE_MINUTES or any(ok for _at, ok in recent):
+        return
+    last_ok = (
+        HealthSample.objects.filter(component=component, ok=True, at__lt=now)
+        .order_by("-at")
+        .first()
+    )
+    first_failure = (
+        HealthSample.objects.filter(
+            component=component,
+            ok=False,
+            at__gt=last_ok.at if last_ok else now - timedelta(days=3650),
+        )
+        .order_by("at")
+        .first()
+    )
+    with transaction.atomic():
+        incident = incident_open(
+            actor=None,
+            source=Incident.Source.MONITORING,
+            title=f"監視: {component} の応答なし",
+            aware_at=first_failure.at,
+            severity=2,
+            affected_functions=component,
+            monitored_component=component,
+        )
+        stop_add(incident=incident, started_at=first_failure.at, functions=component)
