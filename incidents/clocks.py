@@ -157,3 +157,23 @@ def met(clock: MilestoneClock) -> bool | None:
     if d.unit == Unit.BUSINESS_DAYS:
         return clock.stopped_at <= calendar.add_business_days(clock.started_at, d.target)
     return clock.elapsed_minutes <= d.target
+
+
+WARNING_LEVELS = (75, 100)
+
+
+def progress_percent(clock: MilestoneClock, now: datetime) -> int | None:
+    """How much of its target a running clock has used by ``now`` (None if not running)."""
+    if clock.state != MilestoneClock.State.RUNNING:
+        return None
+    d = clock.definition
+    if d.unit in (Unit.BUSINESS_DAYS, Unit.AGREED):
+        due = due_at(clock)
+        total = (due - clock.started_at).total_seconds() if due else 0
+        return 100 if total <= 0 else int(100 * (now - clock.started_at).total_seconds() / total)
+    interval = _open_interval(clock)
+    closed = (
+        clock.intervals.filter(ended_at__isnull=False).aggregate(total=Sum("minutes"))["total"] or 0
+    )
+    used = closed + (interval_minutes(d, interval.started_at, now) if interval else 0)
+    return 100 if d.target <= 0 else int(100 * used / d.target)

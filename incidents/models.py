@@ -274,3 +274,49 @@ class HealthSample(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.component} {'OK' if self.ok else 'NG'}"
+
+
+class TimelineEntry(models.Model):
+    """Who did what when, on an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(_("日時"))
+    by = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
+    text = models.TextField(_("内容"), max_length=5000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("経過")
+        verbose_name_plural = _("経過")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.incident} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClockWarning(models.Model):
+    """A warning sent for a clock at a level (75 %, 100 % …); the unique key makes
+    the beat job idempotent when it runs twice or restarts."""
+
+    clock = models.ForeignKey(MilestoneClock, on_delete=models.PROTECT, related_name="warnings")
+    level = models.PositiveSmallIntegerField(_("水準（%）"))
+    sent_at = models.DateTimeField(_("送信日時"), auto_now_add=True)
+    recipients = models.TextField(_("宛先"), blank=True)
+
+    class Meta:
+        verbose_name = _("期限の警告")
+        verbose_name_plural = _("期限の警告")
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "level"], name="uniq_clock_warning")
+        ]
+
+    def __str__(self):
+        return f"{self.clock} {self.level}%"

@@ -191,3 +191,56 @@ def _watch(component: str, now: datetime) -> None:
             monitored_component=component,
         )
         stop_add(incident=incident, started_at=first_failure.at, functions=component)
+
+
+# --- warnings -------------------------------------------------------------------------------
+
+
+def send_clock_warnings(*, now: datetime | None = None) -> int:
+    """Warn the on-call vendor staff at 75 % and 100 % of each running deadline, once each."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.db import IntegrityError
+
+    from accounts import roles
+    from incidents.models import ClockWarning, MilestoneClock
+
+    now = now or timezone.now()
+    staff = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for clock in MilestoneClock.objects.filter(state=MilestoneClock.State.RUNNING).select_related(
+        "definition", "incident"
+    ):
+        percent = clocks.progress_percent(clock, now)
+        if percent is None:
+            continue
+        for level in clocks.WARNING_LEVELS:
+            if percent < level:
+                continue
+            try:
+                with transaction.atomic():
+                    ClockWarning.objects.create(
+                        clock=clock, level=level, recipients=",".join(staff)
+                    )
+            except IntegrityError:
+                continue  # already sent (beat ran twice, or restarted)
+            due = clocks.due_at(clock)
+            word = "期限超過" if level >= 100 else f"期限の{level}%経過"
+            send_mail(
+                subject=f"【{word}】{clock.incident.number} {clock.definition.name}",
+                message=(
+                    f"{clock.incident.number} {clock.incident.title}\n"
+                    f"{clock.definition.name} の期限: {to_jst(due):%Y/%m/%d %H:%M}\n"
+                ),
+                from_email=None,
+                recipient_list=staff,
+                fail_silently=True,
+            )
+            sent += 1
+    return sent

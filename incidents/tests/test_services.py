@@ -107,3 +107,27 @@ def test_a_real_redis_outage_is_sampled_as_down(own_redis, redis_pointing_at):
     services.health_sample_record()
     assert HealthSample.objects.get(component="redis").ok is False
     assert HealthSample.objects.get(component="database").ok is True
+
+
+def test_warnings_go_out_at_75_and_100_percent_once_each(
+    vendor_operator, settings, time_machine, mailoutbox
+):
+    from incidents.models import ClockWarning
+
+    settings.CITY_PROFILE = "sendai"
+    vendor_operator.email = "oncall@vendor.example.jp"
+    vendor_operator.save()
+    time_machine.move_to("2026-12-01 10:00 +0900")
+    services.incident_open(
+        actor=vendor_operator, source="city", title="停止", aware_at=at("2026-12-01 10:00")
+    )
+    time_machine.move_to("2026-12-01 10:20 +0900")  # 20 of 30 minutes: 66 %
+    assert services.send_clock_warnings() == 0
+    time_machine.move_to("2026-12-01 10:23 +0900")  # 76 %
+    assert services.send_clock_warnings() == 1
+    assert services.send_clock_warnings() == 0  # beat ran twice
+    time_machine.move_to("2026-12-01 10:31 +0900")
+    assert services.send_clock_warnings() == 1
+    assert sorted(ClockWarning.objects.values_list("level", flat=True)) == [75, 100]
+    assert [m.to for m in mailoutbox] == [["oncall@vendor.example.jp"]] * 2
+    assert "期限超過" in mailoutbox[1].subject
