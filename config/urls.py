@@ -10,5 +10,6 @@ urlpatterns = [
     path("ops/", include("ops.urls")),
     path("cases/", include("cases.urls")),
     path("helpdesk/", include("helpdesk.urls")),
+    path("incidents/", include("incidents.urls")),
     path("", include("accounts.urls")),
 ]

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "障害管理"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts import roles
+        from core.navigation import NavItem, register
+
+        register(
+            NavItem(
+                "incidents",
+                _("障害"),
+                "incidents:board",
+                frozenset({*roles.VENDOR_ROLES, roles.CITY_ADMIN}),
+                order=220,
+            )
+        )

@@ -1,0 +1,41 @@
+"""Incident screens: who may see and work them."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(vendor_operator):
+    return services.incident_open(
+        actor=vendor_operator, source="city", title="帳票が出ない", aware_at=timezone.now()
+    )
+
+
+def test_vendor_staff_work_incidents_city_admins_read_and_caseworkers_see_nothing(
+    client, incident, vendor_operator, city_admin, caseworker
+):
+    client.force_login(vendor_operator)
+    assert incident.number in client.get(reverse("incidents:board")).content.decode()
+    client.force_login(city_admin)
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert incident.title in page and "記録する" not in page
+    assert client.post(reverse("incidents:recover", args=[incident.pk]), {}).status_code == 403
+    client.force_login(caseworker)
+    assert client.get(reverse("incidents:board")).status_code == 403
+    assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == 403
+
+
+def test_board_lists_every_open_incident_with_its_milestones(client, vendor_operator, settings):
+    settings.CITY_PROFILE = "sendai"
+    for i in range(3):
+        services.incident_open(
+            actor=vendor_operator, source="vendor", title=f"障害{i}", aware_at=timezone.now()
+        )
+    client.force_login(vendor_operator)
+    page = client.get(reverse("incidents:board")).content.decode()
+    assert page.count('data-milestone="first_report"') == 3

@@ -1,0 +1,159 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.forms import add_service_errors
+from core.timeutil import now_jst
+from incidents import access, clocks, services
+from incidents.forms import ClockStopForm, IncidentForm, RecoverForm, TimelineForm
+from incidents.models import Incident, MilestoneClock, TimelineEntry
+
+
+def _now():
+    return now_jst().replace(second=0, microsecond=0)
+
+
+def _clock_rows(incident, now):
+    rows = []
+    for clock in incident.clocks.select_related("definition").order_by("definition__order"):
+        rows.append(
+            {
+                "clock": clock,
+                "due": clocks.due_at(clock),
+                "met": clocks.met(clock),
+                "percent": clocks.progress_percent(clock, now),
+            }
+        )
+    return rows
+
+
+@login_required
+def board(request):
+    if not access.can_read(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    open_incidents = list(
+        access.incidents_for(request.user)
+        .exclude(status=Incident.Status.CLOSED)
+        .prefetch_related("clocks__definition", "clocks__intervals")
+        .order_by("-aware_at")[:100]
+    )
+    recent = list(
+        access.incidents_for(request.user)
+        .filter(status=Incident.Status.CLOSED)
+        .order_by("-aware_at")[:20]
+    )
+    return render(
+        request,
+        "incidents/board.html",
+        {
+            "rows": [{"incident": i, "clocks": _clock_rows(i, now)} for i in open_incidents],
+            "recent": recent,
+            "can_work": access.can_work(request.user),
+            "now": now,
+        },
+    )
+
+
+@login_required
+def incident_new(request):
+    if not access.can_work(request.user):
+        raise PermissionDenied
+    form = IncidentForm(request.POST or None, initial={"aware_at": _now()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_open(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"障害 {incident.number} を登録しました。契約上の期限の計測を開始しました。",
+            )
+            return redirect("incidents:detail", pk=incident.pk)
+    return render(request, "incidents/form.html", {"form": form, "title": "障害の登録"})
+
+
+@login_required
+def incident_detail(request, pk):
+    incident = access.get_incident_for_user(request.user, pk)
+    now = timezone.now()
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "clocks": _clock_rows(incident, now),
+            "now": now,
+            "timeline": incident.timeline.select_related("by"),
+            "stops": incident.stops.all(),
+            "can_work": access.can_work(request.user),
+            "stop_form": ClockStopForm(initial={"at": _now()}),
+            "timeline_form": TimelineForm(initial={"at": _now()}),
+            "recover_form": RecoverForm(initial={"recovered_at": _now()}),
+        },
+    )
+
+
+def _work(request, pk):
+    if not access.can_work(request.user):
+        raise PermissionDenied
+    return access.get_incident_for_user(request.user, pk)
+
+
+@login_required
+@require_POST
+def clock_stop(request, pk, clock_pk):
+    incident = _work(request, pk)
+    clock = get_object_or_404(MilestoneClock, pk=clock_pk, incident=incident)
+    form = ClockStopForm(request.POST)
+    if form.is_valid():
+        try:
+            clocks.clock_stop(
+                clock=clock, at=form.cleaned_data["at"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            TimelineEntry.objects.create(
+                incident=incident,
+                at=form.cleaned_data["at"],
+                by=request.user,
+                text=f"{clock.definition.stop_event}: {form.cleaned_data['note']}",
+            )
+            messages.success(request, f"{clock.definition.name} を記録しました。")
+    else:
+        messages.error(request, "日時と方法・相手を入力してください。")
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def timeline_add(request, pk):
+    incident = _work(request, pk)
+    form = TimelineForm(request.POST)
+    if form.is_valid():
+        TimelineEntry.objects.create(incident=incident, by=request.user, **form.cleaned_data)
+    else:
+        messages.error(request, "日時と内容を入力してください。")
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def recover(request, pk):
+    incident = _work(request, pk)
+    form = RecoverForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_recover(
+                incident=incident, recovered_at=form.cleaned_data["recovered_at"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "復旧を記録しました。")
+    return redirect("incidents:detail", pk=pk)
