@@ -9,7 +9,11 @@ class IncidentsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts import roles
+        from core import banners
         from core.navigation import NavItem, register
+        from incidents.selectors import ongoing_stop_banners
+
+        banners.register(ongoing_stop_banners)
 
         register(
             NavItem(

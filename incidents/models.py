@@ -50,6 +50,17 @@ class Incident(models.Model):
     recovered_at = models.DateTimeField(_("復旧日時"), null=True, blank=True)
     # For incidents opened by monitoring: which component, so one outage opens one incident.
     monitored_component = models.CharField(_("監視対象"), max_length=30, blank=True)
+    problem = models.ForeignKey(
+        "Problem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("問題（根本原因）"),
+    )
+    # Security events (ウイルス等・不正アクセス): when the city was told, what the investigation found.
+    reported_to_city_at = models.DateTimeField(_("市への報告日時"), null=True, blank=True)
+    investigation_result = models.TextField(_("調査結果"), blank=True, max_length=10000)
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
         USER,
@@ -320,3 +331,27 @@ class ClockWarning(models.Model):
 
     def __str__(self):
         return f"{self.clock} {self.level}%"
+
+
+class Problem(models.Model):
+    """A root cause shared by several incidents, with its permanent fix."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("調査中")
+        FIXING = "fixing", _("恒久対策中")
+        RESOLVED = "resolved", _("解決")
+
+    title = models.CharField(_("件名"), max_length=200)
+    root_cause = models.TextField(_("根本原因"), blank=True, max_length=10000)
+    permanent_fix = models.TextField(_("恒久対策"), blank=True, max_length=10000)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_on = models.DateField(_("解決日"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("問題（根本原因）")
+        verbose_name_plural = _("問題（根本原因）")
+
+    def __str__(self):
+        return self.title

@@ -244,3 +244,40 @@ def send_clock_warnings(*, now: datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+# --- security ------------------------------------------------------------------------------
+
+FAILED_LOGIN_THRESHOLD = (
+    50  # failed logins in 24 hours that make a suspicion of unauthorised access
+)
+
+
+def security_check_failed_logins(
+    *, now: datetime | None = None, threshold: int = FAILED_LOGIN_THRESHOLD
+):
+    """Daily: open one security incident when failed logins or lockouts pass the threshold."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    now = now or timezone.now()
+    since = now - timedelta(hours=24)
+    failures = AccessFailureLog.objects.filter(attempt_time__gte=since).count()
+    locked = AccessAttempt.objects.filter(attempt_time__gte=since).count()
+    if failures < threshold:
+        return None
+    day = to_jst(now).date()
+    title = f"不正アクセスの疑い: {day:%Y/%m/%d} までの24時間にログイン失敗 {failures} 件"
+    if Incident.objects.filter(
+        kind=Incident.Kind.SECURITY, monitored_component=f"axes:{day}"
+    ).exists():
+        return None  # one per day, whatever runs twice
+    return incident_open(
+        actor=None,
+        source=Incident.Source.MONITORING,
+        title=title,
+        aware_at=now,
+        severity=2,
+        kind=Incident.Kind.SECURITY,
+        scope=f"ロックされたアカウント等 {locked} 件",
+        monitored_component=f"axes:{day}",
+    )

@@ -11,3 +11,9 @@ def sample_health() -> int:
 @shared_task(name="incidents.send_clock_warnings", ignore_result=True)
 def send_clock_warnings() -> int:
     return services.send_clock_warnings()
+
+
+@shared_task(name="incidents.security_check_failed_logins", ignore_result=True)
+def security_check_failed_logins() -> int | None:
+    incident = services.security_check_failed_logins()
+    return incident.pk if incident else None

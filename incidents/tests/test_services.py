@@ -131,3 +131,17 @@ def test_warnings_go_out_at_75_and_100_percent_once_each(
     assert sorted(ClockWarning.objects.values_list("level", flat=True)) == [75, 100]
     assert [m.to for m in mailoutbox] == [["oncall@vendor.example.jp"]] * 2
     assert "期限超過" in mailoutbox[1].subject
+
+
+def test_many_failed_logins_open_one_security_incident_a_day(client, caseworker, settings):
+    settings.AXES_FAILURE_LIMIT = 1000  # keep the account usable; we only count failures here
+    for i in range(5):
+        client.post(
+            "/login/",
+            {"username": caseworker.employee_number, "password": "wrong"},
+            REMOTE_ADDR=f"10.0.0.{i}",
+        )
+    assert services.security_check_failed_logins(threshold=10) is None
+    incident = services.security_check_failed_logins(threshold=5)
+    assert incident.kind == "security" and "ログイン失敗 5 件" in incident.title
+    assert services.security_check_failed_logins(threshold=5) is None  # once a day

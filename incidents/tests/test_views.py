@@ -39,3 +39,14 @@ def test_board_lists_every_open_incident_with_its_milestones(client, vendor_oper
     client.force_login(vendor_operator)
     page = client.get(reverse("incidents:board")).content.decode()
     assert page.count('data-milestone="first_report"') == 3
+
+
+def test_caseworkers_see_a_banner_while_a_function_is_stopped(client, incident, caseworker):
+    client.force_login(caseworker)
+    assert "停止しています" not in client.get(reverse("home")).content.decode()
+    services.stop_add(incident=incident, started_at=incident.aware_at, functions="児童記録票の印刷")
+    from django.core.cache import cache
+
+    cache.delete("incidents:banners")
+    page = client.get(reverse("home")).content.decode()
+    assert "児童記録票の印刷が停止しています" in page
