@@ -157,3 +157,22 @@ def recover(request, pk):
         else:
             messages.success(request, "復旧を記録しました。")
     return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+def report_pdf(request, pk):
+    from core.pdf import pdf_response, render_pdf
+
+    incident = access.get_incident_for_user(request.user, pk)
+    now = timezone.now()
+    data = render_pdf(
+        "incidents/print/report.html",
+        {
+            "incident": incident,
+            "clocks": _clock_rows(incident, now),
+            "printed_at": now,
+            "stops": incident.stops.all(),
+            "timeline": incident.timeline.select_related("by"),
+        },
+    )
+    return pdf_response(data, f"障害報告書_{incident.number}.pdf")

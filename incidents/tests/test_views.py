@@ -1,5 +1,7 @@
 """Incident screens: who may see and work them."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -50,3 +52,35 @@ def test_caseworkers_see_a_banner_while_a_function_is_stopped(client, incident, 
     cache.delete("incidents:banners")
     page = client.get(reverse("home")).content.decode()
     assert "児童記録票の印刷が停止しています" in page
+
+
+def test_the_incident_report_pdf_shows_milestones_and_the_timeline(
+    client, vendor_operator, settings, time_machine
+):
+    import subprocess
+
+    from incidents import clocks
+    from incidents.models import TimelineEntry
+
+    settings.CITY_PROFILE = "sendai"
+    time_machine.move_to("2026-12-01 10:40 +0900")
+    incident = services.incident_open(
+        actor=vendor_operator,
+        source="city",
+        title="帳票が出ない",
+        aware_at=timezone.now() - timedelta(minutes=40),
+    )
+    clock = incident.clocks.get(definition__code="first_report")
+    clocks.clock_stop(clock=clock, at=incident.aware_at + timedelta(minutes=20), note="電話")
+    TimelineEntry.objects.create(
+        incident=incident, at=timezone.now(), by=vendor_operator, text="印刷サーバを再起動"
+    )
+    client.force_login(vendor_operator)
+    response = client.get(reverse("incidents:report_pdf", args=[incident.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "障害報告書兼復旧完了報告書" in text
+    assert "第一報" in text and "達成" in text
+    assert "印刷サーバを再起動" in text
