@@ -24,7 +24,11 @@ def incidents_for(user) -> QuerySet[Incident]:
 def get_incident_for_user(user, pk) -> Incident:
     if not can_read(user):
         raise PermissionDenied
-    incident = Incident.objects.filter(pk=pk).first()
+    incident = (
+        Incident.objects.prefetch_related("clocks__definition", "clocks__intervals")
+        .filter(pk=pk)
+        .first()
+    )
     if incident is None:
         raise Http404
     return incident

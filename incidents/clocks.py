@@ -26,7 +26,12 @@ def interval_minutes(definition: MilestoneDefinition, start: datetime, end: date
 
 
 def _open_interval(clock: MilestoneClock) -> ClockInterval | None:
-    return clock.intervals.filter(ended_at__isnull=True).first()
+    # .all() so a board that prefetched the intervals asks the database nothing.
+    return next((i for i in clock.intervals.all() if i.ended_at is None), None)
+
+
+def _closed_minutes(clock: MilestoneClock) -> int:
+    return sum(i.minutes for i in clock.intervals.all() if i.ended_at is not None)
 
 
 def _last_event(clock: MilestoneClock) -> datetime:
@@ -138,9 +143,7 @@ def due_at(clock: MilestoneClock) -> datetime | None:
     interval = _open_interval(clock)
     if interval is None:
         return None  # paused or stopped: no running deadline
-    closed = (
-        clock.intervals.filter(ended_at__isnull=False).aggregate(total=Sum("minutes"))["total"] or 0
-    )
+    closed = _closed_minutes(clock)
     remaining = max(0, d.target - closed)
     if d.unit == Unit.BUSINESS_MINUTES:
         return calendar.add_business_minutes(interval.started_at, remaining)
@@ -172,8 +175,6 @@ def progress_percent(clock: MilestoneClock, now: datetime) -> int | None:
         total = (due - clock.started_at).total_seconds() if due else 0
         return 100 if total <= 0 else int(100 * (now - clock.started_at).total_seconds() / total)
     interval = _open_interval(clock)
-    closed = (
-        clock.intervals.filter(ended_at__isnull=False).aggregate(total=Sum("minutes"))["total"] or 0
-    )
+    closed = _closed_minutes(clock)
     used = closed + (interval_minutes(d, interval.started_at, now) if interval else 0)
     return 100 if d.target <= 0 else int(100 * used / d.target)

@@ -18,7 +18,7 @@ def _now():
 
 def _clock_rows(incident, now):
     rows = []
-    for clock in incident.clocks.select_related("definition").order_by("definition__order"):
+    for clock in sorted(incident.clocks.all(), key=lambda c: c.definition.order):
         rows.append(
             {
                 "clock": clock,

@@ -84,3 +84,17 @@ def test_the_incident_report_pdf_shows_milestones_and_the_timeline(
     assert "障害報告書兼復旧完了報告書" in text
     assert "第一報" in text and "達成" in text
     assert "印刷サーバを再起動" in text
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_board_queries_do_not_grow_with_incidents(
+    client, vendor_operator, django_assert_max_num_queries, count
+):
+    for i in range(count):
+        services.incident_open(
+            actor=vendor_operator, source="vendor", title=f"障害{i}", aware_at=timezone.now()
+        )
+    client.force_login(vendor_operator)
+    client.get(reverse("incidents:board"))
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("incidents:board")).status_code == 200
