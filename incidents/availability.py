@@ -63,6 +63,10 @@ class Availability:
     planned_minutes: float
     city_network_minutes: float
     partial_stop_minutes: float
+    # Minutes with no health sample at all (monitoring itself was down): counted as
+    # stops, and listed so a reviewer can see and explain them.
+    gap_minutes: float = 0.0
+    gaps: tuple[Span, ...] = ()
 
     @property
     def ratio(self) -> float | None:
@@ -71,7 +75,34 @@ class Availability:
         return (self.service_minutes - self.unplanned_stop_minutes) / self.service_minutes
 
 
-def availability(*, start: datetime, end: datetime, now: datetime | None = None) -> Availability:
+GAP_COMPONENT = "database"  # sampled every minute as long as beat and a worker run
+GAP_TOLERANCE_MINUTES = 3
+
+
+def sample_gaps(*, start: datetime, end: datetime) -> list[Span]:
+    """Stretches longer than the tolerance with no health sample, from the series itself."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH s AS (
+                SELECT at, lag(at) OVER (ORDER BY at) AS prev
+                FROM incidents_healthsample
+                WHERE component = %s AND at >= %s AND at < %s
+            )
+            SELECT prev, at FROM s
+            WHERE prev IS NOT NULL AND at - prev > make_interval(mins => %s)
+            ORDER BY prev
+            """,
+            [GAP_COMPONENT, start, end, GAP_TOLERANCE_MINUTES],
+        )
+        return [(prev, at) for prev, at in cur.fetchall()]
+
+
+def availability(
+    *, start: datetime, end: datetime, now: datetime | None = None, count_gaps: bool = True
+) -> Availability:
     now = now or timezone.now()
     stops = StopInterval.objects.filter(started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
@@ -92,7 +123,8 @@ def availability(*, start: datetime, end: datetime, now: datetime | None = None)
     def spans(qs):
         return _merge(_clip([(s.started_at, s.ended_at or min(now, end)) for s in qs], start, end))
 
-    full = spans(stops.filter(partial=False, city_network=False))
+    gaps = sample_gaps(start=start, end=min(end, now)) if count_gaps else []
+    full = _merge(spans(stops.filter(partial=False, city_network=False)) + gaps)
     city = spans(stops.filter(partial=False, city_network=True))
     partial = spans(stops.filter(partial=True))
     excluded = _merge(planned + city)
@@ -106,4 +138,6 @@ def availability(*, start: datetime, end: datetime, now: datetime | None = None)
         planned_minutes=_minutes(planned),
         city_network_minutes=_minutes(_subtract(city, planned)),
         partial_stop_minutes=_minutes(partial),
+        gap_minutes=_minutes(_subtract(_merge(gaps), excluded)),
+        gaps=tuple(gaps),
     )

@@ -89,3 +89,22 @@ def test_a_stop_still_running_counts_until_now_and_stops_are_clipped_to_the_peri
     stop(incident, "2026-10-31 23:30", "2026-11-01 00:30")
     result = availability(**NOVEMBER, now=at("2026-11-30 23:20"))
     assert result.unplanned_stop_minutes == 20 + 30
+
+
+def test_gaps_in_the_health_series_count_as_stops_and_are_listed():
+    from datetime import timedelta
+
+    from incidents.models import HealthSample
+
+    base = at("2026-11-10 00:00")
+    minutes = [m for m in range(120) if not 30 <= m < 50]  # monitoring silent 00:30–00:50
+    HealthSample.objects.bulk_create(
+        [
+            HealthSample(at=base + timedelta(minutes=m), component="database", ok=True)
+            for m in minutes
+        ]
+    )
+    result = availability(**NOVEMBER, now=at("2026-11-10 02:00"))
+    assert result.gaps == ((at("2026-11-10 00:29"), at("2026-11-10 00:50")),)
+    assert result.gap_minutes == 21
+    assert result.unplanned_stop_minutes == 21
