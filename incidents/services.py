@@ -281,3 +281,74 @@ def security_check_failed_logins(
         scope=f"ロックされたアカウント等 {locked} 件",
         monitored_component=f"axes:{day}",
     )
+
+
+EDITABLE = (
+    "title",
+    "severity",
+    "affected_functions",
+    "scope",
+    "cause",
+    "vendor_caused",
+    "countermeasure",
+    "prevention",
+    "onsite_needed",
+    "onsite_arrived_at",
+    "aware_at",
+    "investigation_result",
+    "reported_to_city_at",
+)
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, expected_version: int, **fields) -> Incident:
+    """Edit an incident. A corrected awareness time moves the clocks that start at
+    awareness with it (their first interval and elapsed minutes are recomputed)."""
+    from django.db.models import Sum
+
+    from core.concurrency import update_with_version
+    from incidents.models import ClockInterval
+
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {unknown}")
+    aware_at = fields.get("aware_at", incident.aware_at)
+    if aware_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"aware_at": _("認知日時が未来になっています。")})
+    if incident.recovered_at and aware_at > incident.recovered_at:
+        raise ValidationError({"aware_at": _("認知日時が復旧日時より後になっています。")})
+    if fields.get("onsite_arrived_at") and fields["onsite_arrived_at"] < aware_at:
+        raise ValidationError({"onsite_arrived_at": _("現地到着が認知日時より前になっています。")})
+    moving = incident.clocks.filter(definition__start_event__in=START_ON_AWARENESS).select_related(
+        "definition"
+    )
+    if aware_at != incident.aware_at:
+        for clock in moving:
+            first = clock.intervals.order_by("started_at").first()
+            if first and first.ended_at and first.ended_at < aware_at:
+                raise ValidationError(
+                    {
+                        "aware_at": _("「%(name)s」の記録より後の認知日時にはできません。")
+                        % {"name": clock.definition.name}
+                    }
+                )
+    updated = update_with_version(incident, expected_version=expected_version, fields=fields)
+    if aware_at != incident.aware_at:
+        for clock in moving:
+            first = clock.intervals.order_by("started_at").first()
+            clock.started_at = aware_at
+            if first:
+                first.started_at = aware_at
+                if first.ended_at:
+                    first.minutes = clocks.interval_minutes(
+                        clock.definition, aware_at, first.ended_at
+                    )
+                first.save()
+            clock.elapsed_minutes = (
+                ClockInterval.objects.filter(clock=clock, ended_at__isnull=False).aggregate(
+                    t=Sum("minutes")
+                )["t"]
+                or 0
+            )
+            clock.save(update_fields=["started_at", "elapsed_minutes"])
+    return updated

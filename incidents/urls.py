@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/clocks/<int:clock_pk>/stop/", views.clock_stop, name="clock_stop"),
     path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
     path("<int:pk>/recover/", views.recover, name="recover"),
+    path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
 ]

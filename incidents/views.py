@@ -176,3 +176,34 @@ def report_pdf(request, pk):
         },
     )
     return pdf_response(data, f"障害報告書_{incident.number}.pdf")
+
+
+@login_required
+def incident_edit(request, pk):
+    from core.concurrency import ConflictError
+    from incidents.forms import IncidentEditForm
+
+    incident = _work(request, pk)
+    names = [n for n in IncidentEditForm.base_fields if n != "version"]
+    form = IncidentEditForm(
+        request.POST or None,
+        initial={**{n: getattr(incident, n) for n in names}, "version": incident.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.incident_update(incident=incident, expected_version=version, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except ConflictError:
+            form.add_error(
+                None,
+                "他の担当者が先に更新しました。画面を開き直してください（入力は保存していません）。",
+            )
+        else:
+            messages.success(request, "障害の内容を更新しました。")
+            return redirect("incidents:detail", pk=pk)
+    return render(
+        request, "incidents/form.html", {"form": form, "title": f"{incident.number} の編集"}
+    )

@@ -145,3 +145,31 @@ def test_many_failed_logins_open_one_security_incident_a_day(client, caseworker,
     incident = services.security_check_failed_logins(threshold=5)
     assert incident.kind == "security" and "ログイン失敗 5 件" in incident.title
     assert services.security_check_failed_logins(threshold=5) is None  # once a day
+
+
+def test_correcting_the_awareness_time_moves_the_clocks_and_keeps_history(
+    vendor_operator, settings, time_machine
+):
+    from incidents import clocks
+
+    settings.CITY_PROFILE = "sendai"
+    time_machine.move_to("2026-12-01 11:00 +0900")
+    incident = services.incident_open(
+        actor=vendor_operator, source="city", title="停止", aware_at=at("2026-12-01 10:30")
+    )
+    clock = incident.clocks.get(definition__code="first_report")
+    clocks.clock_stop(clock=clock, at=at("2026-12-01 10:50"), note="電話")
+    incident = services.incident_update(
+        incident=incident,
+        expected_version=incident.version,
+        aware_at=at("2026-12-01 10:10"),
+        cause="ディスク満杯",
+    )
+    clock.refresh_from_db()
+    assert (clock.started_at, clock.elapsed_minutes) == (at("2026-12-01 10:10"), 40)
+    assert clocks.met(clock) is False  # 40 minutes > 30: the correction reveals the miss
+    assert incident.history.filter(aware_at=at("2026-12-01 10:30")).exists()
+    with pytest.raises(ValidationError, match="後の認知日時"):
+        services.incident_update(
+            incident=incident, expected_version=incident.version, aware_at=at("2026-12-01 10:55")
+        )

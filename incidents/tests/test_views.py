@@ -98,3 +98,22 @@ def test_board_queries_do_not_grow_with_incidents(
     client.get(reverse("incidents:board"))
     with django_assert_max_num_queries(10):
         assert client.get(reverse("incidents:board")).status_code == 200
+
+
+def test_vendor_staff_edit_an_incident_and_a_stale_form_is_refused(
+    client, incident, vendor_operator
+):
+    client.force_login(vendor_operator)
+    url = reverse("incidents:edit", args=[incident.pk])
+    form = {
+        "title": incident.title,
+        "severity": 2,
+        "aware_at": timezone.localtime(incident.aware_at).strftime("%Y-%m-%dT%H:%M"),
+        "cause": "証明書の期限切れ",
+        "version": incident.version,
+    }
+    assert client.post(url, form).status_code == 302
+    incident.refresh_from_db()
+    assert incident.cause == "証明書の期限切れ"
+    page = client.post(url, {**form, "cause": "別の原因"})
+    assert "他の担当者が先に更新しました" in page.content.decode()
