@@ -12,7 +12,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # script -> management command that loads the volume it measures
-VOLUMES = {"cases.py": "seed_volume", "helpdesk.py": "seed_helpdesk_volume"}
+VOLUMES = {
+    "cases.py": "seed_volume",
+    "helpdesk.py": "seed_helpdesk_volume",
+    "incidents.py": "seed_incident_volume",
+}
 ALREADY_LOADED = "既に投入済み"
 
 
@@ -35,6 +39,7 @@ for script in (
     "personnel_import.py",
     "cases.py",
     "helpdesk.py",
+    "incidents.py",
 ):
     print(f"== {script}", flush=True)
     if script in VOLUMES:
