@@ -286,3 +286,9 @@ HELPDESK_IMAP_URL = env.str("HELPDESK_IMAP_URL", default="")
 HELPDESK_IMAP_FOLDER = env.str("HELPDESK_IMAP_FOLDER", default="INBOX")
 # Raw message size; base64 makes a 20 MB attachment about 27 MB on the wire.
 HELPDESK_MAIL_MAX_BYTES = env.int("HELPDESK_MAIL_MAX_BYTES", default=35 * 1024 * 1024)
+
+# --- Incidents ------------------------------------------------------------
+# Warn on-call vendor staff at these shares of each contract deadline (100 = breach).
+INCIDENT_WARNING_LEVELS = [
+    int(v) for v in env.list("INCIDENT_WARNING_LEVELS", default=["75", "100"])
+]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.models import Incident, MilestoneDefinition, PlannedStop
+from incidents.models import Incident, MilestoneDefinition, PlannedStop, Problem
 
 
 @admin.register(MilestoneDefinition)
@@ -36,3 +36,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Problem)
+class ProblemAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "status", "resolved_on"]
+    list_filter = ["status"]

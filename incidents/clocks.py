@@ -162,7 +162,11 @@ def met(clock: MilestoneClock) -> bool | None:
     return clock.elapsed_minutes <= d.target
 
 
-WARNING_LEVELS = (75, 100)
+def warning_levels() -> tuple[int, ...]:
+    """Points (% of the target) at which on-call staff are warned; INCIDENT_WARNING_LEVELS."""
+    from django.conf import settings
+
+    return tuple(sorted(settings.INCIDENT_WARNING_LEVELS))
 
 
 def progress_percent(clock: MilestoneClock, now: datetime) -> int | None:

@@ -60,4 +60,54 @@ class IncidentEditForm(forms.Form):
     onsite_arrived_at = forms.DateTimeField(
         label=_("現地到着日時"), widget=DATETIME, required=False
     )
+    problem = forms.ModelChoiceField(
+        label=_("問題（根本原因）"),
+        queryset=None,
+        required=False,
+        help_text=_("同じ原因の障害をまとめます（再発の有無を示すため）。"),
+    )
+    reported_to_city_at = forms.DateTimeField(
+        label=_("市への報告日時（セキュリティ事象）"), widget=DATETIME, required=False
+    )
+    investigation_result = forms.CharField(
+        label=_("調査結果"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from incidents.models import Problem
+
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].queryset = Problem.objects.order_by("-pk")
+
+
+class PauseForm(forms.Form):
+    at = forms.DateTimeField(label=_("日時"), widget=DATETIME)
+    reason = forms.CharField(label=_("一時停止の理由"), max_length=300)
+    approver = forms.ModelChoiceField(label=_("承認者"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from accounts import roles
+
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True, groups__name__in=[roles.VENDOR_MANAGER, roles.CITY_ADMIN]
+            )
+            .distinct()
+            .order_by("employee_number")
+        )
+
+
+class AgreeForm(forms.Form):
+    agreed_due_at = forms.DateTimeField(label=_("合意した復旧目標"), widget=DATETIME)
+    note = forms.CharField(label=_("合意の相手・方法"), max_length=200, required=False)
+
+
+class PlannedStopForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("開始予定"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("終了予定"), widget=DATETIME)
+    reason = forms.CharField(label=_("理由"), max_length=300)

@@ -149,6 +149,16 @@ class MilestoneClock(models.Model):
     state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.RUNNING)
     # Closed intervals' minutes (24/7 or business, per the definition), summed.
     elapsed_minutes = models.PositiveIntegerField(_("経過（分）"), default=0)
+    # The city confirms notifications and agreed recovery targets.
+    confirmed_by = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("市の確認者"),
+    )
+    confirmed_at = models.DateTimeField(_("市の確認日時"), null=True, blank=True)
 
     history = HistoricalRecords()
 

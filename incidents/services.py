@@ -112,6 +112,10 @@ def incident_recover(*, incident: Incident, recovered_at: datetime) -> Incident:
             raise ValidationError({"recovered_at": _("復旧日時が停止開始より前になっています。")})
         stop.ended_at = recovered_at
         stop.save(update_fields=["ended_at"])
+    for clock in incident.clocks.filter(definition__unit=MilestoneDefinition.Unit.AGREED).exclude(
+        state="stopped"
+    ):
+        clocks.clock_stop(clock=clock, at=recovered_at, note="復旧")
     incident.recovered_at = recovered_at
     incident.status = Incident.Status.RECOVERED
     incident.version += 1
@@ -220,7 +224,7 @@ def send_clock_warnings(*, now: datetime | None = None) -> int:
         percent = clocks.progress_percent(clock, now)
         if percent is None:
             continue
-        for level in clocks.WARNING_LEVELS:
+        for level in clocks.warning_levels():
             if percent < level:
                 continue
             try:
@@ -297,6 +301,7 @@ EDITABLE = (
     "aware_at",
     "investigation_result",
     "reported_to_city_at",
+    "problem",
 )
 
 
@@ -352,3 +357,59 @@ def incident_update(*, incident: Incident, expected_version: int, **fields) -> I
             )
             clock.save(update_fields=["started_at", "elapsed_minutes"])
     return updated
+
+
+@transaction.atomic
+def recovery_target_agree(
+    *, incident: Incident, agreed_due_at: datetime, at: datetime, note: str = ""
+):
+    """Start the recovery clock with the target agreed with the city at the time."""
+    from incidents.models import TimelineEntry
+
+    definition = (
+        milestones_in_force(incident.aware_at).filter(unit=MilestoneDefinition.Unit.AGREED).first()
+    )
+    if definition is None:
+        raise ValidationError(_("この自治体の契約には、都度合意する復旧目標がありません。"))
+    if incident.clocks.filter(definition=definition).exists():
+        raise ValidationError(_("復旧目標は既に合意済みです。"))
+    if agreed_due_at <= at:
+        raise ValidationError(
+            {"agreed_due_at": _("合意した復旧目標が合意日時より前になっています。")}
+        )
+    clock = clocks.clock_start(
+        incident=incident,
+        definition=definition,
+        at=max(at, incident.aware_at),
+        agreed_due_at=agreed_due_at,
+    )
+    TimelineEntry.objects.create(
+        incident=incident,
+        at=at,
+        text=f"復旧目標を合意: {to_jst(agreed_due_at):%m/%d %H:%M} {note}".strip(),
+    )
+    return clock
+
+
+@transaction.atomic
+def clock_confirm(*, clock, user):
+    """The city's confirmation of a recorded notification or an agreed target."""
+    if clock.confirmed_at is not None:
+        raise ValidationError(_("既に確認済みです。"))
+    if (
+        clock.state != clock.State.STOPPED
+        and clock.definition.unit != MilestoneDefinition.Unit.AGREED
+    ):
+        raise ValidationError(_("記録される前の期限は確認できません。"))
+    clock.confirmed_by, clock.confirmed_at = user, timezone.now()
+    clock.save(update_fields=["confirmed_by", "confirmed_at"])
+    return clock
+
+
+@transaction.atomic
+def planned_stop_approve(*, planned_stop: PlannedStop, user) -> PlannedStop:
+    if planned_stop.approved_at is not None:
+        raise ValidationError(_("既に承認済みです。"))
+    planned_stop.approved_by, planned_stop.approved_at = user, timezone.now()
+    planned_stop.save(update_fields=["approved_by", "approved_at"])
+    return planned_stop

@@ -11,5 +11,11 @@ urlpatterns = [
     path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
     path("<int:pk>/recover/", views.recover, name="recover"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
+    path("<int:pk>/clocks/<int:clock_pk>/pause/", views.clock_pause, name="clock_pause"),
+    path("<int:pk>/clocks/<int:clock_pk>/resume/", views.clock_resume, name="clock_resume"),
+    path("<int:pk>/clocks/<int:clock_pk>/confirm/", views.clock_confirm, name="clock_confirm"),
+    path("<int:pk>/recovery-target/", views.agree_recovery, name="agree_recovery"),
+    path("planned/", views.planned_stops, name="planned_stops"),
+    path("planned/<int:stop_pk>/approve/", views.planned_stop_approve, name="planned_stop_approve"),
     path("<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
 ]

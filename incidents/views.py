@@ -5,10 +5,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import roles
+from accounts.access import user_has_role
 from core.forms import add_service_errors
 from core.timeutil import now_jst
 from incidents import access, clocks, services
-from incidents.forms import ClockStopForm, IncidentForm, RecoverForm, TimelineForm
+from incidents.forms import (
+    AgreeForm,
+    ClockStopForm,
+    IncidentForm,
+    PauseForm,
+    RecoverForm,
+    TimelineForm,
+)
 from incidents.models import Incident, MilestoneClock, TimelineEntry
 
 
@@ -207,3 +216,128 @@ def incident_edit(request, pk):
     return render(
         request, "incidents/form.html", {"form": form, "title": f"{incident.number} の編集"}
     )
+
+
+def _clock_of(request, pk, clock_pk):
+    incident = _work(request, pk)
+    return get_object_or_404(
+        MilestoneClock.objects.select_related("definition"), pk=clock_pk, incident=incident
+    )
+
+
+@login_required
+@require_POST
+def clock_pause(request, pk, clock_pk):
+
+    clock = _clock_of(request, pk, clock_pk)
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        try:
+            clocks.clock_pause(
+                clock=clock,
+                at=form.cleaned_data["at"],
+                reason=form.cleaned_data["reason"],
+                approver=form.cleaned_data["approver"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "一時停止には日時・理由・承認者が必要です。")
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def clock_resume(request, pk, clock_pk):
+    clock = _clock_of(request, pk, clock_pk)
+    try:
+        clocks.clock_resume(clock=clock, at=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def agree_recovery(request, pk):
+
+    incident = _work(request, pk)
+    form = AgreeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.recovery_target_agree(
+                incident=incident, at=timezone.now(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "復旧目標を記録しました。")
+    else:
+        messages.error(request, "合意した復旧目標を入力してください。")
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def clock_confirm(request, pk, clock_pk):
+
+    if not user_has_role(request.user, roles.CITY_ADMIN):
+        raise PermissionDenied
+    incident = access.get_incident_for_user(request.user, pk)
+    clock = get_object_or_404(
+        MilestoneClock.objects.select_related("definition"), pk=clock_pk, incident=incident
+    )
+    try:
+        services.clock_confirm(clock=clock, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{clock.definition.name} を確認しました。")
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+def planned_stops(request):
+    from incidents.forms import PlannedStopForm
+    from incidents.models import PlannedStop
+
+    if not access.can_read(request.user):
+        raise PermissionDenied
+    form = PlannedStopForm(request.POST or None)
+    if request.method == "POST":
+        if not access.can_work(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.planned_stop_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "計画停止を登録しました。市の承認を待っています。")
+                return redirect("incidents:planned_stops")
+    return render(
+        request,
+        "incidents/planned_stops.html",
+        {
+            "form": form,
+            "stops": PlannedStop.objects.select_related("approved_by", "created_by")[:100],
+            "can_work": access.can_work(request.user),
+            "can_approve": user_has_role(request.user, roles.CITY_ADMIN),
+        },
+    )
+
+
+@login_required
+@require_POST
+def planned_stop_approve(request, stop_pk):
+    from incidents.models import PlannedStop
+
+    if not user_has_role(request.user, roles.CITY_ADMIN):
+        raise PermissionDenied
+    try:
+        services.planned_stop_approve(
+            planned_stop=get_object_or_404(PlannedStop, pk=stop_pk), user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("incidents:planned_stops")

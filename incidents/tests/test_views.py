@@ -117,3 +117,105 @@ def test_vendor_staff_edit_an_incident_and_a_stale_form_is_refused(
     assert incident.cause == "証明書の期限切れ"
     page = client.post(url, {**form, "cause": "別の原因"})
     assert "他の担当者が先に更新しました" in page.content.decode()
+
+
+def test_pause_resume_agreed_recovery_and_city_confirmation(
+    client, vendor_operator, city_admin, settings
+):
+    from accounts import roles
+    from incidents.models import MilestoneClock
+
+    settings.CITY_PROFILE = "sendai"
+    manager = type(vendor_operator).objects.create_user(
+        "700999", password="x" * 16, name="試験 責任者", name_kana="シケン セキニンシャ"
+    )
+    from django.contrib.auth.models import Group
+
+    manager.groups.add(Group.objects.get_or_create(name=roles.VENDOR_MANAGER)[0])
+    incident = services.incident_open(
+        actor=vendor_operator,
+        source="city",
+        title="停止",
+        aware_at=timezone.now() - timedelta(minutes=10),
+    )
+    clock = incident.clocks.get(definition__code="first_report")
+    client.force_login(vendor_operator)
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        reverse("incidents:clock_pause", args=[incident.pk, clock.pk]),
+        {"at": now, "reason": "市の担当者不在", "approver": manager.pk},
+    )
+    clock.refresh_from_db()
+    assert clock.state == MilestoneClock.State.PAUSED
+    client.post(reverse("incidents:clock_resume", args=[incident.pk, clock.pk]))
+    clock.refresh_from_db()
+    assert clock.state == MilestoneClock.State.RUNNING
+    later = (timezone.localtime() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        reverse("incidents:agree_recovery", args=[incident.pk]),
+        {"agreed_due_at": later, "note": "電話 試験氏"},
+    )
+    recovery = incident.clocks.get(definition__code="recovery")
+    assert recovery.agreed_due_at is not None
+
+    client.force_login(city_admin)
+    client.post(reverse("incidents:clock_confirm", args=[incident.pk, recovery.pk]))
+    recovery.refresh_from_db()
+    assert recovery.confirmed_by == city_admin
+    client.force_login(vendor_operator)
+    assert (
+        client.post(reverse("incidents:clock_confirm", args=[incident.pk, recovery.pk])).status_code
+        == 403
+    )
+
+    services.incident_recover(incident=incident, recovered_at=timezone.now())
+    recovery.refresh_from_db()
+    assert recovery.state == MilestoneClock.State.STOPPED
+
+
+def test_planned_stops_are_registered_by_the_vendor_and_approved_by_the_city(
+    client, vendor_operator, city_admin
+):
+    from incidents.models import PlannedStop
+
+    client.force_login(vendor_operator)
+    start = timezone.localtime() + timedelta(days=3)
+    client.post(
+        reverse("incidents:planned_stops"),
+        {
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "OSパッチ適用",
+        },
+    )
+    stop = PlannedStop.objects.get()
+    assert stop.approved_at is None
+    assert client.post(reverse("incidents:planned_stop_approve", args=[stop.pk])).status_code == 403
+    client.force_login(city_admin)
+    client.post(reverse("incidents:planned_stop_approve", args=[stop.pk]))
+    stop.refresh_from_db()
+    assert stop.approved_by == city_admin
+    past = client.post(
+        reverse("incidents:planned_stops"),
+        {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T12:00", "reason": "過去"},
+    )
+    assert past.status_code == 403  # city admins approve; vendors register
+
+
+def test_two_incidents_share_a_problem_through_the_edit_form(client, vendor_operator):
+    from incidents.models import Problem
+
+    problem = Problem.objects.create(title="証明書更新手順の漏れ")
+    first = services.incident_open(
+        actor=vendor_operator, source="vendor", title="ログイン不可1", aware_at=timezone.now()
+    )
+    client.force_login(vendor_operator)
+    form = {
+        "title": first.title,
+        "severity": 3,
+        "aware_at": timezone.localtime(first.aware_at).strftime("%Y-%m-%dT%H:%M"),
+        "problem": problem.pk,
+        "version": first.version,
+    }
+    assert client.post(reverse("incidents:edit", args=[first.pk]), form).status_code == 302
+    assert list(problem.incidents.all()) == [first]
