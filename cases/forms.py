@@ -17,7 +17,6 @@ from cases.models import (
     SafetyCheck,
 )
 from cases.models.notes import NOTE_MAX_CHARS
-from core.forms import add_service_errors  # noqa: F401 - re-exported for the case views
 from core.timeutil import now_jst
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from cases.models import (
     SafetyCheck,
 )
 from core.concurrency import update_with_version
+from core.numbering import next_sequence
 from core.timeutil import fiscal_year, now_jst, to_jst
 
 SAFETY_CHECK_HOURS = 48
@@ -117,16 +118,7 @@ def relationship_add(
 
 
 def _next_number(fy: int) -> tuple[int, str]:
-    # Serialise numbering per fiscal year; released at commit.
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7_342_100, fy])
-    last = (
-        Consultation.objects.filter(fiscal_year=fy)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    seq = (last or 0) + 1
+    seq = next_sequence(Consultation, fy)
     return seq, f"{fy}-{seq:05d}"
 
 

@@ -51,6 +51,7 @@ from accounts.models import Assignment, OrgUnit, User
 from accounts.selectors import supervised_unit_ids, valid_on
 from cases.codes_seed import CLOSURE_REASONS, PERMANENT_CLOSURE_REASONS
 from cases.models import CaseAssignment, Code, Consultation
+from core.numbering import lock_fiscal_year
 from core.textnorm import search_form
 from core.timeutil import JST, fiscal_year
 
@@ -63,7 +64,6 @@ DEMO_SECTION = "C1-11"
 DEMO_CASELOAD = 40
 # Same advisory-lock key as cases.services._next_number: numbering is serialised
 # per fiscal year, so a live intake cannot take a number this load is using.
-NUMBERING_LOCK = 7_342_100
 # A load leaves a note on cases_consultation (COMMENT ON TABLE): when, what, and
 # the first case it wrote, so a second run can tell that the volume is still there.
 MARKER = "seed_volume:"
@@ -901,7 +901,7 @@ class VolumeLoader:
             django_cursor.connection.cursor() as cur,
         ):
             for fy in sorted({c.fy for c in cases}):
-                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NUMBERING_LOCK, fy])
+                lock_fiscal_year(cur, Consultation, fy)
             self._load_people(cur)
             self._load_cases(cur, cases)
             self._load_notes(cur, cases)

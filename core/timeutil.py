@@ -30,3 +30,8 @@ def fiscal_year(value: datetime | date) -> int:
     if isinstance(value, datetime):
         value = to_jst(value).date()
     return value.year if value.month >= 4 else value.year - 1
+
+
+def reiwa(fiscal_year_value: int) -> int:
+    """令和 year of a fiscal year (FY2026 → 令和8), used in document numbers."""
+    return fiscal_year_value - 2018

@@ -4,34 +4,18 @@ import re
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.concurrency import update_with_version
+from core.numbering import next_sequence
 from core.profiles import current_profile
 from core.textnorm import search_form
-from core.timeutil import fiscal_year
+from core.timeutil import fiscal_year, reiwa
 from helpdesk.models import Category, Countermeasure, Faq, Inquiry, LiaisonSlip, WorkRequest
 
 CASE_NUMBER = re.compile(r"^\d{4}-\d{5}$")
-LOCK_BASE = 7_342_200
-
-
-def _next_sequence(model, fy: int, lock: int) -> int:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_BASE + lock, fy])
-    last = (
-        model.objects.filter(fiscal_year=fy)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    return (last or 0) + 1
-
-
-def reiwa(fy: int) -> int:
-    return fy - 2018
 
 
 def _not_future(value: datetime, field: str, label: str) -> None:
@@ -96,7 +80,7 @@ def inquiry_create(
             }
         )
     fy = fiscal_year(received_at)
-    seq = _next_sequence(Inquiry, fy, 1)
+    seq = next_sequence(Inquiry, fy)
     deadline = inquiry_due(received_at)
     inquiry = Inquiry(
         number=f"Q{reiwa(fy)}-{seq:05d}",
@@ -180,7 +164,7 @@ def slip_raise(
     if inquiry is not None and LiaisonSlip.objects.filter(inquiry=inquiry).exists():
         raise ValidationError(_("この問合せには既に連絡票があります。"))
     fy = fiscal_year(raised_at)
-    seq = _next_sequence(LiaisonSlip, fy, 2)
+    seq = next_sequence(LiaisonSlip, fy)
     slip = LiaisonSlip(
         number=f"R{reiwa(fy)}-{seq:04d}",
         fiscal_year=fy,
@@ -352,7 +336,7 @@ def work_request_create(
     if desired_on and desired_on < requested_at.date():
         raise ValidationError({"desired_on": _("希望日が依頼日より前になっています。")})
     fy = fiscal_year(requested_at)
-    seq = _next_sequence(WorkRequest, fy, 3)
+    seq = next_sequence(WorkRequest, fy)
     return WorkRequest.objects.create(
         number=f"W{reiwa(fy)}-{seq:04d}",
         fiscal_year=fy,

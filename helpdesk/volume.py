@@ -55,15 +55,12 @@ from accounts.demo import GIVEN, SURNAMES
 from accounts.models import OrgUnit, User
 from accounts.selectors import valid_on
 from core.calendar import BusinessCalendar, using_calendar
+from core.numbering import lock_fiscal_year
 from core.profiles import current_profile
-from core.timeutil import JST, fiscal_year
+from core.timeutil import JST, fiscal_year, reiwa
 from helpdesk import services
 from helpdesk.models import Category, Faq, Inquiry, LiaisonSlip
 
-# Same advisory-lock keys as helpdesk.services._next_sequence (LOCK_BASE + 1 / + 2),
-# so an inquiry or slip filed while the load runs cannot take one of its numbers.
-INQUIRY_LOCK = services.LOCK_BASE + 1
-SLIP_LOCK = services.LOCK_BASE + 2
 # A load leaves a note on helpdesk_inquiry (COMMENT ON TABLE) naming its first row,
 # so a second run can tell that the volume is still there.
 MARKER = "seed_helpdesk_volume:"
@@ -959,7 +956,7 @@ class HelpdeskVolumeLoader:
         taken = set(model.objects.filter(fiscal_year__in=fys).values_list("number", flat=True))
         for row in rows:  # in time order, so numbers follow the calendar
             seq = last.get(row.fy, 0) + 1
-            while fmt.format(r=services.reiwa(row.fy), s=seq) in taken:
+            while fmt.format(r=reiwa(row.fy), s=seq) in taken:
                 seq += 1
             last[row.fy] = row.seq = seq
 
@@ -1020,9 +1017,9 @@ class HelpdeskVolumeLoader:
             connection.cursor() as django_cursor,
             django_cursor.connection.cursor() as cur,
         ):
-            for lock, rows in ((INQUIRY_LOCK, inquiries), (SLIP_LOCK, slips)):
+            for model, rows in ((Inquiry, inquiries), (LiaisonSlip, slips)):
                 for fy in sorted({r.fy for r in rows}):
-                    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [lock, fy])
+                    lock_fiscal_year(cur, model, fy)
             t = time.perf_counter()
             self._number(inquiries, Inquiry, "Q{r}-{s:05d}")
             self._number(slips, LiaisonSlip, "R{r}-{s:04d}")
@@ -1165,7 +1162,7 @@ class HelpdeskVolumeLoader:
 
         def rows():
             for slip in slips:
-                number = f"R{services.reiwa(slip.fy)}-{slip.seq:04d}"
+                number = f"R{reiwa(slip.fy)}-{slip.seq:04d}"
                 event = slip.inquiry.content  # as the escalate form proposes
                 probe = SimpleNamespace(
                     number=number, event=event, triage=slip.triage, cause=slip.cause
@@ -1213,7 +1210,7 @@ class HelpdeskVolumeLoader:
 
 
 def _inquiry_number(inquiry: PlannedInquiry) -> str:
-    return f"Q{services.reiwa(inquiry.fy)}-{inquiry.seq:05d}"
+    return f"Q{reiwa(inquiry.fy)}-{inquiry.seq:05d}"
 
 
 def _cumulative(weights: list[float]) -> list[float]:

@@ -3,13 +3,14 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.numbering import next_sequence
 from core.profiles import current_profile
-from core.timeutil import fiscal_year, to_jst
+from core.timeutil import fiscal_year, reiwa, to_jst
 from incidents import clocks
 from incidents.models import HealthSample, Incident, MilestoneDefinition, PlannedStop, StopInterval
 
@@ -43,17 +44,9 @@ def incident_open(
     if aware_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"aware_at": _("認知日時が未来になっています。")})
     fy = fiscal_year(aware_at)
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7_342_300, fy])
-    last = (
-        Incident.objects.filter(fiscal_year=fy)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    seq = (last or 0) + 1
+    seq = next_sequence(Incident, fy)
     incident = Incident.objects.create(
-        number=f"I{fy - 2018}-{seq:04d}",
+        number=f"I{reiwa(fy)}-{seq:04d}",
         fiscal_year=fy,
         sequence=seq,
         source=source,

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.calendar import using_calendar
+from core.numbering import lock_fiscal_year
 from core.profiles import current_profile
 from core.timeutil import JST, fiscal_year
 from incidents import clocks
@@ -45,7 +46,6 @@ from incidents.models import (
 from incidents.services import START_ON_AWARENESS
 
 MARKER = "seed_incident_volume:"
-LOCK_KEY = 7_342_300  # same as incidents.services.incident_open
 COMPONENT = "database"
 VENDOR = "900007"
 CITY_ADMIN = "900006"
@@ -284,7 +284,7 @@ class IncidentVolumeLoader:
         years = sorted({fiscal_year(p.aware_at) for p in planned})
         with connection.cursor() as cur:
             for fy in years:
-                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_KEY, fy])
+                lock_fiscal_year(cur, Incident, fy)
         last = dict(
             Incident.objects.filter(fiscal_year__in=years)
             .values("fiscal_year")

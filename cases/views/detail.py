@@ -10,13 +10,14 @@ from accounts.access import case_scope
 from accounts.models import User
 from cases import access
 from cases.display import person_address
-from cases.forms import BreakGlassForm, add_service_errors
+from cases.forms import BreakGlassForm
 from cases.history import case_history_rows
 from cases.models import Consultation, Person
 from cases.selectors import case_detail as load_case
 from cases.selectors import recent_notes
 from cases.views._common import case_staff_required
 from core.audit import log_access
+from core.forms import add_service_errors
 from core.models import AccessLog
 
 

@@ -4,10 +4,11 @@ from django.shortcuts import redirect, render
 
 from accounts.selectors import current_assignments
 from cases import services
-from cases.forms import IntakeForm, add_service_errors
+from cases.forms import IntakeForm
 from cases.models import Person
 from cases.selectors import likely_duplicates
 from cases.views._common import case_staff_required
+from core.forms import add_service_errors
 
 
 def _child(form: IntakeForm) -> Person:

@@ -19,11 +19,11 @@ from cases.forms import (
     ProtectionEditForm,
     ProtectionForm,
     SafetyCheckForm,
-    add_service_errors,
 )
 from cases.models import AbuseReport, Person, Protection
 from cases.views._common import case_staff_required
 from core.concurrency import ConflictError
+from core.forms import add_service_errors
 from core.timeutil import now_jst
 
 
