@@ -6,23 +6,16 @@ Running every few minutes rather than once at midnight means an import whose
 
 from django.db import migrations
 
-TASK = "accounts.apply_due_personnel_imports"
+from core.schedules import ensure_periodic_task
 
 
 def create(apps, schema_editor):
-    Crontab = apps.get_model("django_celery_beat", "CrontabSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists():
-        return
-    cron, _ = Crontab.objects.get_or_create(
-        minute="*/5",
-        hour="*",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Tokyo",
+    ensure_periodic_task(
+        apps,
+        task="accounts.apply_due_personnel_imports",
+        name="予約された人事異動取込の反映",
+        cron=("*/5", "*"),
     )
-    Task.objects.create(name="予約された人事異動取込の反映", task=TASK, crontab=cron, enabled=True)
 
 
 class Migration(migrations.Migration):

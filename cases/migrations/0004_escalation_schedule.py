@@ -1,16 +1,14 @@
 from django.db import migrations
 
-TASK = "cases.escalate_overdue_safety_checks"
+from core.schedules import ensure_periodic_task
 
 
 def create(apps, schema_editor):
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists():
-        return
-    every, _ = Interval.objects.get_or_create(every=60, period="seconds")
-    Task.objects.create(
-        name="48時間安全確認の期限超過の通知", task=TASK, interval=every, enabled=True
+    ensure_periodic_task(
+        apps,
+        task="cases.escalate_overdue_safety_checks",
+        name="48時間安全確認の期限超過の通知",
+        every_seconds=60,
     )
 
 

@@ -6,6 +6,8 @@ Crontabs are in Asia/Tokyo (django-celery-beat#345: they default to UTC).
 
 from django.db import migrations
 
+from core.schedules import ensure_periodic_task
+
 EVERY = {
     "core.drain_outbox": ("送信待ちジョブの再送", 60),
     "core.flush_request_log": ("リクエスト記録の書き込み", 15),
@@ -16,26 +18,10 @@ CRON = {
 
 
 def create(apps, schema_editor):
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    Crontab = apps.get_model("django_celery_beat", "CrontabSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
     for task, (name, seconds) in EVERY.items():
-        if Task.objects.filter(task=task).exists():
-            continue
-        interval, _ = Interval.objects.get_or_create(every=seconds, period="seconds")
-        Task.objects.create(name=name, task=task, interval=interval, enabled=True)
+        ensure_periodic_task(apps, task=task, name=name, every_seconds=seconds)
     for task, (name, minute, hour) in CRON.items():
-        if Task.objects.filter(task=task).exists():
-            continue
-        cron, _ = Crontab.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="Asia/Tokyo",
-        )
-        Task.objects.create(name=name, task=task, crontab=cron, enabled=True)
+        ensure_periodic_task(apps, task=task, name=name, cron=(minute, hour))
 
 
 class Migration(migrations.Migration):

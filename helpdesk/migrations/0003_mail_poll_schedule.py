@@ -6,24 +6,17 @@ task does nothing until HELPDESK_IMAP_URL is set.
 
 from django.db import migrations
 
+from core.schedules import ensure_periodic_task
+
 TASK = "helpdesk.poll_mailbox"
 NAME = "ヘルプデスク受信メールの取込"
 EVERY_SECONDS = 120
 
 
 def create(apps, schema_editor):
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists() or Task.objects.filter(name=NAME).exists():
-        return
-    interval, _ = Interval.objects.get_or_create(every=EVERY_SECONDS, period="seconds")
     # A poll not started within its interval is dropped: the next one does the work.
-    Task.objects.create(
-        name=NAME,
-        task=TASK,
-        interval=interval,
-        enabled=True,
-        expire_seconds=EVERY_SECONDS - 10,
+    ensure_periodic_task(
+        apps, task=TASK, name=NAME, every_seconds=EVERY_SECONDS, expire_seconds=EVERY_SECONDS - 10
     )
 
 

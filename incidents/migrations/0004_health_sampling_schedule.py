@@ -1,17 +1,16 @@
 from django.db import migrations
 
-TASK = "incidents.sample_health"
+from core.schedules import ensure_periodic_task
 
 
 def create(apps, schema_editor):
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists():
-        return
-    every, _ = Interval.objects.get_or_create(every=60, period="seconds")
     # expires: a sample that could not run within its minute is worthless later.
-    Task.objects.create(
-        name="稼働監視（1分ごと）", task=TASK, interval=every, enabled=True, expire_seconds=55
+    ensure_periodic_task(
+        apps,
+        task="incidents.sample_health",
+        name="稼働監視（1分ごと）",
+        every_seconds=60,
+        expire_seconds=55,
     )
 
 

@@ -1,19 +1,14 @@
 from django.db import migrations
 
-TASK = "incidents.send_clock_warnings"
+from core.schedules import ensure_periodic_task
 
 
 def create(apps, schema_editor):
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists():
-        return
-    every, _ = Interval.objects.get_or_create(every=60, period="seconds")
-    Task.objects.create(
+    ensure_periodic_task(
+        apps,
+        task="incidents.send_clock_warnings",
         name="障害対応の期限警告（1分ごと）",
-        task=TASK,
-        interval=every,
-        enabled=True,
+        every_seconds=60,
         expire_seconds=55,
     )
 

@@ -1,22 +1,15 @@
 from django.db import migrations
 
-TASK = "incidents.security_check_failed_logins"
+from core.schedules import ensure_periodic_task
 
 
 def create(apps, schema_editor):
-    Crontab = apps.get_model("django_celery_beat", "CrontabSchedule")
-    Task = apps.get_model("django_celery_beat", "PeriodicTask")
-    if Task.objects.filter(task=TASK).exists():
-        return
-    cron, _ = Crontab.objects.get_or_create(
-        minute="0",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Tokyo",
+    ensure_periodic_task(
+        apps,
+        task="incidents.security_check_failed_logins",
+        name="ログイン失敗の日次確認",
+        cron=("0", "7"),
     )
-    Task.objects.create(name="ログイン失敗の日次確認", task=TASK, crontab=cron, enabled=True)
 
 
 class Migration(migrations.Migration):
