@@ -222,6 +222,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+# Backups are encrypted with age to these public keys (age1…); the private key is
+# held by the city, never in the database or the repository. A restore takes it
+# at restore time; BACKUP_IDENTITY_FILE (optional) lets the weekly drill and the
+# full verification read the generations on a host the city trusts with it.
+BACKUP_AGE_RECIPIENTS = env.list("BACKUP_AGE_RECIPIENTS", default=[])
+BACKUP_IDENTITY_FILE = env.str("BACKUP_IDENTITY_FILE", default="")
+# Generations kept (nightly/manual); empty = the city profile's (Sendai 2, Kobe 7).
+BACKUP_GENERATIONS = env.int("BACKUP_GENERATIONS", default=None)
+BACKUP_ALERT_EMAILS = env.list("BACKUP_ALERT_EMAILS", default=[])
+# pg_dump/pg_restore must be at least the server's major version; point this at
+# /usr/lib/postgresql/<major>/bin when the default on PATH is older.
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+BACKUP_AGE_BIN = env.str("BACKUP_AGE_BIN", default="")
+# Where the backup lock lives and restores rename the live database from.
+BACKUP_MAINTENANCE_DB = env.str("BACKUP_MAINTENANCE_DB", default="postgres")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

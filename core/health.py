@@ -5,6 +5,7 @@ no versions, hosts or secrets.
 """
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -80,6 +81,16 @@ def check_backup_disk() -> CheckResult:
     return CheckResult("backup_disk", ok, f"{free_gb:.1f} GB free ({usage.free / usage.total:.0%})")
 
 
+Check = Callable[[], CheckResult]
+_extra_checks: list[Check] = []
+
+
+def register_check(check: Check) -> None:
+    """Apps add their own checks (e.g. backup freshness) without core importing them."""
+    if check not in _extra_checks:
+        _extra_checks.append(check)
+
+
 def run_checks() -> list[CheckResult]:
     db = check_database()
     redis_result = check_redis()
@@ -89,4 +100,12 @@ def run_checks() -> list[CheckResult]:
         check_celery_worker(redis_ok=redis_result.ok),
         check_celery_beat() if db.ok else CheckResult("celery_beat", False, "unknown"),
         check_backup_disk(),
+        *(_run_extra(check) for check in _extra_checks if db.ok),
     ]
+
+
+def _run_extra(check: Check) -> CheckResult:
+    try:
+        return check()
+    except Exception:
+        return CheckResult(getattr(check, "__name__", "check"), False, "check failed")

@@ -13,8 +13,10 @@ def ensure_periodic_task(
     every_seconds: int | None = None,
     cron: tuple[str, str] | None = None,
     expire_seconds: int | None = None,
+    day_of_week: str = "*",
 ) -> None:
-    """``every_seconds`` for an interval, or ``cron=(minute, hour)`` for a daily-style crontab."""
+    """``every_seconds`` for an interval, or ``cron=(minute, hour)`` for a daily-style crontab
+    (``day_of_week`` narrows it, e.g. "0" for Sundays)."""
     Task = apps.get_model("django_celery_beat", "PeriodicTask")
     if Task.objects.filter(task=task).exists() or Task.objects.filter(name=name).exists():
         return
@@ -30,7 +32,7 @@ def ensure_periodic_task(
         schedule["crontab"], _ = Crontab.objects.get_or_create(
             minute=minute,
             hour=hour,
-            day_of_week="*",
+            day_of_week=day_of_week,
             day_of_month="*",
             month_of_year="*",
             timezone="Asia/Tokyo",

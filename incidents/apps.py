@@ -15,6 +15,11 @@ class IncidentsConfig(AppConfig):
 
         banners.register(ongoing_stop_banners)
 
+        from core import alerts
+        from incidents.services import alert_handle
+
+        alerts.register(alert_handle)
+
         register(
             NavItem(
                 "incidents",

@@ -12,7 +12,14 @@ from core.numbering import next_sequence
 from core.profiles import current_profile
 from core.timeutil import fiscal_year, reiwa, to_jst
 from incidents import clocks
-from incidents.models import HealthSample, Incident, MilestoneDefinition, PlannedStop, StopInterval
+from incidents.models import (
+    HealthSample,
+    Incident,
+    MilestoneDefinition,
+    PlannedStop,
+    StopInterval,
+    TimelineEntry,
+)
 
 START_ON_AWARENESS = ("認知", "検知", "障害発生")
 MONITORED = ("database", "redis", "celery_worker", "celery_beat")
@@ -406,3 +413,59 @@ def planned_stop_approve(*, planned_stop: PlannedStop, user) -> PlannedStop:
     planned_stop.approved_by, planned_stop.approved_at = user, timezone.now()
     planned_stop.save(update_fields=["approved_by", "approved_at"])
     return planned_stop
+
+
+# --- alerts from other apps (core.alerts) ----------------------------------------------
+
+
+def alert_handle(alert) -> str | None:
+    """Open a monitoring incident for a failure (or add to the open one of that component),
+    close it when the component reports recovery, and record notices on the timeline."""
+    component = f"alert:{alert.component}"[:30]
+    if alert.level == "notice":
+        incident = (
+            Incident.objects.filter(number=alert.incident_number).first()
+            if alert.incident_number
+            else None
+        )
+        with transaction.atomic():
+            if incident is None:
+                incident = incident_open(
+                    actor=None,
+                    source=Incident.Source.CITY,
+                    title=alert.title[:200],
+                    aware_at=alert.at,
+                    severity=3,
+                    affected_functions=alert.component,
+                )
+            TimelineEntry.objects.create(incident=incident, at=alert.at, text=alert.detail[:5000])
+        return incident.number
+    open_incident = Incident.objects.filter(
+        monitored_component=component, recovered_at__isnull=True
+    ).first()
+    if alert.level == "recovered":
+        if open_incident is not None:
+            with transaction.atomic():
+                TimelineEntry.objects.create(
+                    incident=open_incident,
+                    at=alert.at,
+                    text=f"{alert.title}\n{alert.detail}"[:5000],
+                )
+                incident_recover(incident=open_incident, recovered_at=alert.at)
+            return open_incident.number
+        return None
+    with transaction.atomic():
+        if open_incident is None:
+            open_incident = incident_open(
+                actor=None,
+                source=Incident.Source.MONITORING,
+                title=f"監視: {alert.title}"[:200],
+                aware_at=alert.at,
+                severity=3,
+                affected_functions=alert.component,
+                monitored_component=component,
+            )
+        TimelineEntry.objects.create(
+            incident=open_incident, at=alert.at, text=f"{alert.title}\n{alert.detail}"[:5000]
+        )
+    return open_incident.number

@@ -11,7 +11,7 @@ PY="$VENV/bin/python"
 cd "$ROOT"
 
 DEBIAN_PACKAGES=(
-  postgresql redis-server python3-venv
+  postgresql redis-server python3-venv age
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
   chromium poppler-utils gettext
 )
@@ -199,6 +199,17 @@ BACKUP_DIR=$VAR/backups
 CITY_PROFILE=sendai
 ENV
     chmod 600 "$VAR/.env"
+  fi
+  # A local age key pair for the backups. In production the private key stays
+  # with the city (docs/runbooks/restore.md); only the public key is configured.
+  if [ ! -f "$VAR/backup-identity.txt" ]; then
+    (umask 077; age-keygen -o "$VAR/backup-identity.txt" 2>/dev/null)
+  fi
+  if ! grep -q '^BACKUP_AGE_RECIPIENTS=' "$VAR/.env"; then
+    {
+      echo "BACKUP_AGE_RECIPIENTS=$(age-keygen -y "$VAR/backup-identity.txt")"
+      echo "BACKUP_IDENTITY_FILE=$VAR/backup-identity.txt"
+    } >> "$VAR/.env"
   fi
   export ENV_FILE="$VAR/.env"
 }
