@@ -59,7 +59,12 @@ def tool(name: str) -> str:
 
 
 def tool_major(name: str) -> tuple[int, str]:
-    out = subprocess.run([tool(name), "--version"], capture_output=True, text=True, check=True)
+    try:
+        out = subprocess.run(
+            [tool(name), "--version"], capture_output=True, text=True, check=True, timeout=30
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        raise BackupError(f"{name} --version が失敗しました: {exc}") from exc
     match = re.search(r"(\d+)(?:\.(\d+))?", out.stdout)
     if not match:
         raise BackupError(f"{name} の版が読めません: {out.stdout.strip()}")
@@ -554,6 +559,23 @@ def restore_database(*, sd: dict, dbname: str, source: Path, identity: Path, wor
             rest_err.unlink(missing_ok=True)
 
 
+def _extract_safely(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path) -> None:
+    """Regular files only, never outside ``root`` (Debian 12's Python 3.11.2 predates
+    tarfile's extraction filters)."""
+    if not member.isfile():
+        return
+    target = (root / member.name).resolve()
+    if member.name.startswith("/") or not target.is_relative_to(root.resolve()):
+        raise BackupError(f"アーカイブに不正なパスがあります: {member.name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = tar.extractfile(member)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as out:
+        while chunk := source.read(CHUNK):
+            out.write(chunk)
+    os.utime(target, (member.mtime, member.mtime))
+
+
 def read_media(*, source: Path, identity: Path, workdir: Path, extract_to: Path | None = None):
     """Decrypt the media tar and read every member (extracting when asked); returns the count."""
     age_err = workdir / "age-media-read.err"
@@ -564,7 +586,7 @@ def read_media(*, source: Path, identity: Path, workdir: Path, extract_to: Path 
             with tarfile.open(fileobj=age.stdout, mode="r|") as tar:
                 for member in tar:
                     if extract_to is not None:
-                        tar.extract(member, extract_to, filter="data")
+                        _extract_safely(tar, member, extract_to)
                     elif member.isfile():
                         fh = tar.extractfile(member)
                         while fh.read(CHUNK):

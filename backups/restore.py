@@ -280,7 +280,7 @@ def restore_run(
             component="backup_restore",
             title=f"データ復元: {generation.name} の時点へ",
             detail=(
-                f"実施者 {actor}。理由: {restore.reason}\n"
+                f"{generation.name} の時点に復元しました。実施者 {actor}。理由: {restore.reason}\n"
                 f"データの時点 {to_jst(generation.started_at):%Y/%m/%d %H:%M}。"
                 f"復元前バックアップ {restore.pre_restore.name if restore.pre_restore else '-'}。"
                 f"旧データベース {restore.previous_database}。"

@@ -33,7 +33,7 @@ def actor_label(user) -> str:
     if user is None:
         return ""
     number = getattr(user, "employee_number", "") or getattr(user, "username", "")
-    name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    name = getattr(user, "name", "") or ""
     return f"{number} {name}".strip()
 
 

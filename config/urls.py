@@ -11,5 +11,6 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("helpdesk/", include("helpdesk.urls")),
     path("incidents/", include("incidents.urls")),
+    path("backups/", include("backups.urls")),
     path("", include("accounts.urls")),
 ]
