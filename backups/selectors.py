@@ -127,8 +127,13 @@ def check_backups() -> CheckResult:
         since = installed_at()
         if since is None or since < point.required:
             return CheckResult("backups", False, "recovery point missed")
-    corrupt = Generation.objects.filter(status=Generation.Status.CORRUPT).exists()
-    if corrupt:
+    from backups.services import keep_generations
+
+    # The generations a restore would reach for: the newest ones still on disk.
+    newest = Generation.objects.filter(
+        removed_at__isnull=True, kind__in=[Generation.Kind.NIGHTLY, Generation.Kind.MANUAL]
+    ).order_by("-started_at")[: keep_generations()]
+    if any(g.status != Generation.Status.VERIFIED for g in newest):
         return CheckResult("backups", False, "a generation failed verification")
     return CheckResult("backups", True, "ok")
 

@@ -201,7 +201,8 @@ def _take_generation(lock, sd, run, *, kind, label, change_ref, requested_by) ->
     partial.mkdir(mode=0o700)
     try:
         server_version, dump_version = engine.check_dump_version(lock)
-        snap = engine.connect(sd)
+        # autocommit, so that our BEGIN (not psycopg's implicit one) sets the isolation level.
+        snap = engine.connect(sd, autocommit=True)
         try:
             snap.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             snapshot = snap.execute("SELECT pg_export_snapshot()").fetchone()[0]

@@ -51,3 +51,54 @@ def missed_night_check() -> bool:
     from backups.services import missed_night_check as check
 
     return check()
+
+
+def restore_payload_key(token: str) -> str:
+    """Cache key of a restore's request (with the private key) waiting for the worker."""
+    return f"backups:restore:{token}"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def restore_on_request(restore_token: str) -> int | None:
+    """Run a restore the city admin confirmed on the page.
+
+    The key only travels through the cache (10 minutes, read once), never the broker;
+    a redelivered task finds nothing and does nothing.
+    """
+    import logging
+
+    from django.core.cache import cache
+    from django.core.exceptions import ValidationError
+
+    from backups import services
+    from backups.engine import BackupError
+    from backups.models import Generation
+    from backups.restore import restore_run
+
+    logger = logging.getLogger(__name__)
+    key = restore_payload_key(restore_token)
+    payload = cache.get(key)
+    cache.delete(key)
+    if not payload:
+        logger.warning("restore request expired or already taken; nothing done")
+        return None
+    generation = Generation.objects.filter(pk=payload["generation_id"]).first()
+    if generation is None:
+        logger.warning("restore request for a generation no longer in the catalogue")
+        return None
+    try:
+        return restore_run(
+            generation=generation,
+            actor=payload["actor"],
+            reason=payload["reason"],
+            identity_content=payload["key"],
+            force=payload["force"],
+            incident_number=payload["incident_number"],
+        ).pk
+    except (BackupError, ValidationError) as exc:
+        detail = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        logger.warning("restore of %s refused: %s", generation.name, detail)
+        services._event(
+            "restore_refused", actor=payload["actor"], generation=generation, detail=detail
+        )
+        return None
