@@ -5,6 +5,7 @@ from accounts import roles
 
 # What each role may do in Django admin; per-object rules live in each app's access.py.
 ADMIN_APPS = ("accounts", "auth", "django_celery_beat", "axes", "core")
+READ_ONLY_ADMIN_APPS = ("backups",)
 
 
 @transaction.atomic
@@ -20,6 +21,12 @@ def roles_sync() -> list[Group]:
     city_admin = Group.objects.get(name=roles.CITY_ADMIN)
     perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
     city_admin.permissions.add(*perms)
+    # Ledgers the city reads in admin but changes only through their own screens.
+    city_admin.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=READ_ONLY_ADMIN_APPS, codename__startswith="view_"
+        )
+    )
     return groups
 
 

@@ -1,13 +1,30 @@
 from celery import shared_task
 from django.conf import settings
 
+RETRY_AFTER_SECONDS = 15 * 60
+MAX_ATTEMPTS = 3
+
 
 @shared_task(acks_late=True, ignore_result=True)
-def nightly_backup() -> int | None:
-    from backups.models import Generation
-    from backups.services import backup_create
+def nightly_backup(attempt: int = 1) -> int | None:
+    """A failed night is tried again while the window lasts, so a bad night is found and
+    fixed the same night rather than the next (the recovery point would be lost)."""
+    from datetime import timedelta
 
-    return backup_create(kind=Generation.Kind.NIGHTLY).pk
+    from django.utils import timezone
+
+    from backups.models import BackupRun, Generation
+    from backups.services import backup_create, window_status
+
+    run = backup_create(kind=Generation.Kind.NIGHTLY)
+    retry_at = timezone.now() + timedelta(seconds=RETRY_AFTER_SECONDS)
+    if (
+        run.status == BackupRun.Status.FAILED
+        and attempt < MAX_ATTEMPTS
+        and window_status(retry_at + timedelta(hours=1))[0]
+    ):
+        nightly_backup.apply_async(kwargs={"attempt": attempt + 1}, countdown=RETRY_AFTER_SECONDS)
+    return run.pk
 
 
 @shared_task(acks_late=True, ignore_result=True)

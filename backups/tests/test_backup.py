@@ -324,3 +324,61 @@ def test_a_failed_nightly_run_opens_one_monitoring_incident_and_success_recovers
     assert backup_create(kind=Generation.Kind.NIGHTLY).status == BackupRun.Status.SUCCEEDED
     incident.refresh_from_db()
     assert incident.recovered_at is not None
+
+
+def _run_in_thread(results, barrier):
+    from django.db import connection
+
+    try:
+        barrier.wait()
+        results.append(_take())
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_started_together_one_runs_and_one_reports_it_was_skipped(backup_env, in_window):
+    results: list[BackupRun] = []
+    barrier = threading.Barrier(2)
+    workers = [threading.Thread(target=_run_in_thread, args=(results, barrier)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+
+    assert sorted(r.status for r in results) == [
+        BackupRun.Status.SKIPPED,
+        BackupRun.Status.SUCCEEDED,
+    ]
+    assert Generation.objects.count() == 1
+
+
+def test_a_failed_night_is_retried_while_the_window_lasts(backup_env, in_window, monkeypatch):
+    from backups import tasks
+
+    backup_env.BACKUP_AGE_RECIPIENTS = []
+    queued = []
+    monkeypatch.setattr(tasks.nightly_backup, "apply_async", lambda **kw: queued.append(kw))
+
+    tasks.nightly_backup()
+    assert queued == [{"kwargs": {"attempt": 2}, "countdown": tasks.RETRY_AFTER_SECONDS}]
+
+    queued.clear()
+    tasks.nightly_backup(attempt=tasks.MAX_ATTEMPTS)
+    assert queued == []
+
+
+def test_no_retry_when_the_window_is_about_to_close(backup_env, monkeypatch):
+    from datetime import datetime
+
+    import time_machine
+
+    from backups import tasks
+    from core.timeutil import JST
+
+    backup_env.BACKUP_AGE_RECIPIENTS = []
+    queued = []
+    monkeypatch.setattr(tasks.nightly_backup, "apply_async", lambda **kw: queued.append(kw))
+    with time_machine.travel(datetime(2026, 11, 27, 3, 30, tzinfo=JST), tick=True):
+        tasks.nightly_backup()
+    assert queued == []

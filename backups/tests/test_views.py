@@ -370,3 +370,10 @@ def test_a_confirmed_restore_hands_the_key_to_the_worker_through_the_cache_only(
     assert Event.objects.filter(action="restore_refused").count() == 1
     page = client.get(INDEX).content.decode()
     assert "復元を中止" in page and _secret_line(content) not in page
+
+
+def test_city_admin_reads_the_backup_ledger_in_admin_but_cannot_change_it(client, city_admin):
+    client.force_login(city_admin)
+
+    assert client.get("/admin/backups/generation/").status_code == 200
+    assert client.get("/admin/backups/generation/add/").status_code == 403
