@@ -1,4 +1,8 @@
+import importlib
+
 from django.apps import AppConfig
+
+AREAS = ("registry", "routine", "extraction", "handover")
 
 
 class OpsConfig(AppConfig):
@@ -20,3 +24,8 @@ class OpsConfig(AppConfig):
                 order=500,
             )
         )
+        # Each area's views module lists its own menu entries (NAV_ITEMS).
+        for area in AREAS:
+            views = importlib.import_module(f"ops.views.{area}")
+            for item in getattr(views, "NAV_ITEMS", ()):
+                register(item)

@@ -11,6 +11,7 @@ CHECK_LABELS = {
     "celery_worker": _("バックグラウンド処理 (Celery worker)"),
     "celery_beat": _("定期実行 (Celery beat)"),
     "backup_disk": _("バックアップ領域の空き容量"),
+    "backups": _("バックアップ（夜間の実行・復旧時点・世代の検証）"),
 }
 
 

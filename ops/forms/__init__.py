@@ -1,0 +1,1 @@
+"""ops forms, one module per area (see ../shared/architecture.md)."""

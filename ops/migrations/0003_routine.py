@@ -1,0 +1,13 @@
+# Reserved for routine operations, parameters, training; the ops areas were built side by side, each in its own file.
+from django.conf import settings
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ops", "0002_registry"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = []

@@ -1,0 +1,1 @@
+"""ops selectors, one module per area (see ../shared/architecture.md)."""

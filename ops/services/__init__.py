@@ -1,0 +1,1 @@
+"""ops services, one module per area (see ../shared/architecture.md)."""

@@ -1,0 +1,3 @@
+"""URLs of the handover area (included by ops/urls.py)."""
+
+urlpatterns: list = []

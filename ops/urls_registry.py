@@ -1,0 +1,3 @@
+"""URLs of the registry area (included by ops/urls.py)."""
+
+urlpatterns: list = []

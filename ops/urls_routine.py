@@ -1,0 +1,3 @@
+"""URLs of the routine area (included by ops/urls.py)."""
+
+urlpatterns: list = []

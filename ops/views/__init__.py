@@ -1,0 +1,1 @@
+"""ops views, one module per area (see ../shared/architecture.md)."""
