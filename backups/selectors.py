@@ -67,9 +67,9 @@ def next_nightly_run(now: datetime | None = None) -> datetime | None:
         return None
     now = now or timezone.now()
     schedule = task.crontab.schedule
-    local = to_jst(now).replace(second=0, microsecond=0)
-    # Walk minutes would be slow; crontab answers "how long from last run".
-    return now + schedule.remaining_estimate(local)
+    # crontab answers "how long until the next run"; its fire times are whole minutes.
+    at = now + schedule.remaining_estimate(to_jst(now))
+    return (at + timedelta(seconds=30)).replace(second=0, microsecond=0)
 
 
 # --- recovery point ---------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
 
 from backups.models import BackupRun, Generation
@@ -23,6 +25,7 @@ class Command(BaseCommand):
         kind = Generation.Kind.SYSTEM if label else Generation.Kind.MANUAL
         if force_window and not by:
             raise CommandError("業務時間帯に強制する場合は --by で依頼者を記録してください。")
+        by = by or f"{getpass.getuser()}（コマンド）"
         try:
             run = backup_create(
                 kind=kind,
