@@ -191,14 +191,20 @@ def _database_url_for(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_worker(django_db_setup, django_db_blocker, _isolated_request_log_buffer):
+def live_worker(django_db_setup, django_db_blocker, _isolated_request_log_buffer, tmp_path_factory):
     """A real `celery worker` process consuming its own queue on the test database."""
     from django.db import connection
 
     queue = f"test-{uuid.uuid4().hex[:10]}"
+    files = tmp_path_factory.mktemp("live-worker")
+    (files / "backups").mkdir()
+    (files / "media").mkdir()
     env = {
         **os.environ,
         "DATABASE_URL": _database_url_for(connection.settings_dict["NAME"]),
+        # Backups and uploads of the worker go to a throw-away place, never var/.
+        "BACKUP_DIR": str(files / "backups"),
+        "MEDIA_ROOT": str(files / "media"),
         "REQUEST_LOG_BUFFER_KEY": _isolated_request_log_buffer,
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
@@ -242,7 +248,11 @@ def live_worker(django_db_setup, django_db_blocker, _isolated_request_log_buffer
             break
     else:
         raise RuntimeError(f"celery worker did not answer: {Path(log.name).read_text()[-2000:]}")
-    yield type("LiveWorker", (), {"queue": queue, "log": log.name, "proc": proc})
+    yield type(
+        "LiveWorker",
+        (),
+        {"queue": queue, "log": log.name, "proc": proc, "backup_dir": files / "backups"},
+    )
     proc.terminate()
     try:
         proc.wait(timeout=20)
