@@ -14,6 +14,10 @@ class CasesConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register_open_work_provider(open_cases_by_unit)
+        # Reviewed data extraction definitions, run by ops through core.extracts.
+        from cases.extracts import register_definitions
+
+        register_definitions()
         case_roles = frozenset(roles.CASE_ROLES)
         register(
             NavItem("cases_dashboard", _("担当ケース"), "cases:dashboard", case_roles, order=10)

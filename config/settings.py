@@ -222,6 +222,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+# Handover archives (all data, Kobe 6.1): private, never under MEDIA_ROOT; city admins download.
+HANDOVER_DIR = env.path("HANDOVER_DIR", default=str(BASE_DIR / "var" / "handover"))
+# Data extraction results are deleted this many days after they are produced.
+OPS_EXTRACT_EXPIRY_DAYS = env.int("OPS_EXTRACT_EXPIRY_DAYS", default=7)
 # Backups are encrypted with age to these public keys (age1…); the private key is
 # held by the city, never in the database or the repository. A restore takes it
 # at restore time; BACKUP_IDENTITY_FILE (optional) lets the weekly drill and the

@@ -12,5 +12,6 @@ urlpatterns = [
     path("helpdesk/", include("helpdesk.urls")),
     path("incidents/", include("incidents.urls")),
     path("backups/", include("backups.urls")),
+    path("sla/", include("sla.urls")),
     path("", include("accounts.urls")),
 ]

@@ -283,3 +283,186 @@ class PlanReminder(models.Model):
 
     def __str__(self):
         return f"{self.plan} {self.kind}"
+
+
+# --- catalog part (policies, evidence, improvement plans): comments -------------------------
+
+
+class CatalogComment(models.Model):
+    """A review comment on a policy version (e.g. the city's reason for sending a draft back)
+    or on an improvement plan. Exactly one of ``policy`` / ``plan`` is set."""
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    plan = models.ForeignKey(
+        ImprovementPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("記入者")
+    )
+    body = models.TextField(_("コメント"), max_length=5000)
+    created_at = models.DateTimeField(_("記入日時"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("SLA コメント")
+        verbose_name_plural = _("SLA コメント")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(policy__isnull=False, plan__isnull=True)
+                    | models.Q(policy__isnull=True, plan__isnull=False)
+                ),
+                name="sla_comment_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- computations part: the change ledger behind SLA #27 (operation history) ---------------
+# Statement-level AFTER triggers on every table whose model keeps simple-history append one
+# row per data-changing statement here (sla.computations.history installs them after every
+# migrate). A technical log like core's request accounting: no history of its own.
+
+
+class ChangeLedgerEntry(models.Model):
+    """Rows one statement inserted, updated or deleted in one table (appended by a trigger)."""
+
+    table_name = models.CharField(_("表"), max_length=63)
+    at = models.DateTimeField(_("日時"))
+    inserted = models.BigIntegerField(_("追加"), default=0)
+    updated = models.BigIntegerField(_("更新"), default=0)
+    deleted = models.BigIntegerField(_("削除"), default=0)
+
+    class Meta:
+        verbose_name = _("データ変更台帳")
+        verbose_name_plural = _("データ変更台帳")
+        indexes = [models.Index(fields=["at"], name="sla_ledger_at")]
+
+    def __str__(self):
+        return f"{self.table_name} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ChangeLedgerDay(models.Model):
+    """Ledger entries of one table and JST day, rolled up (change_ledger_compact)."""
+
+    table_name = models.CharField(_("表"), max_length=63)
+    day = models.DateField(_("日付"))
+    inserted = models.BigIntegerField(_("追加"), default=0)
+    updated = models.BigIntegerField(_("更新"), default=0)
+    deleted = models.BigIntegerField(_("削除"), default=0)
+
+    class Meta:
+        verbose_name = _("データ変更台帳（日次）")
+        verbose_name_plural = _("データ変更台帳（日次）")
+        constraints = [
+            models.UniqueConstraint(fields=["table_name", "day"], name="sla_ledger_day_table")
+        ]
+        indexes = [models.Index(fields=["day"], name="sla_ledger_day")]
+
+    def __str__(self):
+        return f"{self.table_name} {self.day}"
+
+
+class RequestFiguresDay(models.Model):
+    """One JST day of request accounting summarised for the response-time items (#5–#7):
+    duration buckets per function class and office hours, per-view counts. Stored once the
+    day is over, per classification settings and desk hours (``key``), so months and fiscal
+    years are reads of stored days; a derived cache, rebuilt from the accounting at will."""
+
+    day = models.DateField(_("日付"))
+    key = models.CharField(max_length=32)
+    source = models.CharField(_("元データ"), max_length=10)  # raw / rollup
+    requests = models.BigIntegerField(_("件数"))
+    data = models.JSONField()
+    computed_at = models.DateTimeField(_("集計日時"))
+
+    class Meta:
+        verbose_name = _("応答時間の日次集計")
+        verbose_name_plural = _("応答時間の日次集計")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "key"], name="sla_request_figures_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.requests}"
+
+
+def _install_change_ledger(sender, app_config=None, using="default", **kwargs):
+    # After every migrate (and every test-database flush): attach the ledger triggers to
+    # the tables that exist now. Idempotent; a few catalogue queries when nothing is missing.
+    if app_config is None or app_config.label != "sla":
+        return
+    from sla.computations.history import change_ledger_install
+
+    change_ledger_install(using=using)
+
+
+models.signals.post_migrate.connect(_install_change_ledger, dispatch_uid="sla_change_ledger")
+
+
+# --- reports part: report generation jobs and report comments ---------------------------------
+
+
+class ReportJob(models.Model):
+    """One run of the Celery job that computes a report's results and writes its PDF and
+    .xlsx. Progress is kept in core.progress (``sla-report-job:<pk>``) while it runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("作成中")
+        SUCCEEDED = "succeeded", _("完了")
+        FAILED = "failed", _("失敗")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default="queued")
+    requested_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("依頼者")
+    )
+    requested_at = models.DateTimeField(_("依頼日時"))
+    started_at = models.DateTimeField(_("開始"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了"), null=True, blank=True)
+    error = models.TextField(_("失敗理由"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("SLA 報告書の作成")
+        verbose_name_plural = _("SLA 報告書の作成")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.report} {self.get_status_display()}"
+
+    @property
+    def progress_key(self) -> str:
+        return f"sla-report-job:{self.pk}"
+
+
+class ReportComment(models.Model):
+    """A comment on a report: on one item (written by the preparer while the report is a
+    draft; it goes into the report's コメント column) or on the report as a whole (review
+    remarks of the city, the reason for sending it back). Never changes a snapshot."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    item_number = models.CharField(_("項目番号"), max_length=10, blank=True)
+    body = models.TextField(_("コメント"), max_length=5000)
+    author = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("記入者")
+    )
+    created_at = models.DateTimeField(_("記入日時"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("SLA 報告書のコメント")
+        verbose_name_plural = _("SLA 報告書のコメント")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.report} {self.item_number or '-'}"

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _app(url):
-    app = Celery("outbox-test", broker=url)
+    # Not set as current: a later test's live worker and shared tasks must keep the real app.
+    app = Celery("outbox-test", broker=url, set_as_current=False)
     app.conf.broker_transport_options = {"socket_connect_timeout": 0.5, "socket_timeout": 1}
     app.conf.broker_connection_timeout = 1
     return app
