@@ -8,6 +8,7 @@ records (incident numbers, inquiry numbers, generation names).
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 USER = settings.AUTH_USER_MODEL
@@ -61,7 +62,7 @@ class Item(models.Model):
         SECONDS = "seconds", _("秒")
         MINUTES = "minutes", _("分")
         HOURS = "hours", _("時間")
-        DAYS = "days", _("日")
+        DAYS = "days", pgettext_lazy("unit", "日")
         COUNT = "count", _("件")
         TEXT = "text", _("（文章で判定）")
 

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -77,13 +77,13 @@ STATE_LABELS = {
     "planned": gettext_lazy("予定"),
 }
 WEEKDAYS = [
-    gettext_lazy("月"),
-    gettext_lazy("火"),
-    gettext_lazy("水"),
-    gettext_lazy("木"),
-    gettext_lazy("金"),
-    gettext_lazy("土"),
-    gettext_lazy("日"),
+    pgettext_lazy("weekday", "月"),
+    pgettext_lazy("weekday", "火"),
+    pgettext_lazy("weekday", "水"),
+    pgettext_lazy("weekday", "木"),
+    pgettext_lazy("weekday", "金"),
+    pgettext_lazy("weekday", "土"),
+    pgettext_lazy("weekday", "日"),
 ]
 STATE_CSS = {"done": "ok", "late": "ng", "overdue": "ng", "soon": "soon", "planned": ""}
 
