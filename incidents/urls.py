@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.board, name="board"),
     path("new/", views.incident_new, name="new"),
     path("<int:pk>/", views.incident_detail, name="detail"),
+    path("number/<str:number>/", views.incident_by_number, name="by_number"),
     path("<int:pk>/clocks/<int:clock_pk>/stop/", views.clock_stop, name="clock_stop"),
     path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
     path("<int:pk>/recover/", views.recover, name="recover"),

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -341,3 +342,14 @@ def planned_stop_approve(request, stop_pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("incidents:planned_stops")
+
+
+@login_required
+def incident_by_number(request, number):
+    """Other apps (e.g. a malware detection in ops) refer to an incident by its number."""
+    if not access.can_read(request.user):
+        raise PermissionDenied
+    incident = access.incidents_for(request.user).filter(number=number).first()
+    if incident is None:
+        raise Http404
+    return redirect("incidents:detail", pk=incident.pk)
