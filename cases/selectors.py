@@ -7,14 +7,24 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Count,
+    DateField,
     Exists,
     ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,7 +32,9 @@ from cases.access import visible_q
 from cases.models import (
     AbuseReport,
     CaseAssignment,
+    Code,
     Consultation,
+    Measure,
     Meeting,
     Person,
     ProgressNote,
@@ -377,3 +389,173 @@ def open_cases_by_unit(unit_ids) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {r["unit_id"]: r["n"] for r in rows}
+
+
+# --- National consultation statistics (福祉行政報告例, issue 11) ---------------------
+# Pure reads for reports.services.national: every count is aggregated in SQL
+# (COUNT with GROUP BY); no case row is loaded into Python. Counting rules
+# (shared/casework.md §2): each case counts once under its own (main) 相談種別;
+# received = 受付日 (JST) in the period; dealt with = a decision (援助・措置の決定日)
+# in the period, under the case's first decision of the period.
+
+STAT_AGE_BANDS = ("0-2", "3-pre", "elementary", "junior_high", "high_other")
+STAT_PERPETRATORS = ("実父", "実父以外の父", "実母", "実母以外の母", "その他")
+
+
+class _AgeYears(Func):
+    """Whole years between two dates (PostgreSQL age())."""
+
+    function = "age"
+    template = "date_part('year', age(%(expressions)s))::int"
+    output_field = IntegerField()
+
+
+class _MakeDate(Func):
+    function = "make_date"
+    output_field = DateField()
+
+
+def _received_on():
+    from core.timeutil import JST
+
+    return TruncDate("received_at", tzinfo=JST)
+
+
+def _received_in(start: date, end: date) -> QuerySet:
+    """Cases whose 受付日 (JST) is within [start, end]."""
+    return Consultation.objects.annotate(received_on=_received_on()).filter(
+        received_on__gte=start, received_on__lte=end
+    )
+
+
+def stat_codes(list_key: str, start: date, end: date) -> list[dict]:
+    """The codes of a list in force at some time in [start, end] (the period's own version)."""
+    rows = (
+        Code.objects.filter(code_list__key=list_key, valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        .order_by("order", "code", "pk")
+        .values("pk", "code", "name", "group_id", "national_code", "order")
+    )
+    return list(rows)
+
+
+def stat_codes_by_id(ids) -> list[dict]:
+    """Codes used by the period's data (a case may keep a code retired since)."""
+    return list(
+        Code.objects.filter(pk__in=list(ids))
+        .order_by("order", "code", "pk")
+        .values("pk", "code", "name", "group_id", "national_code", "order")
+    )
+
+
+def stat_received_counts(start: date, end: date) -> dict[tuple[int, int], int]:
+    """Cases received in the period: {(相談種別 code id, 経路 code id): count}."""
+    rows = (
+        _received_in(start, end)
+        .order_by()
+        .values("consultation_type_id", "route_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["consultation_type_id"], r["route_id"]): r["n"] for r in rows}
+
+
+def _first_decision_in(start: date, end: date):
+    """The code of a case's first decision in the period (one decision per case)."""
+    return Subquery(
+        Measure.objects.filter(
+            consultation_id=OuterRef("pk"), decided_on__gte=start, decided_on__lte=end
+        )
+        .order_by("decided_on", "pk")
+        .values("code_id")[:1]
+    )
+
+
+def _dealt_in(start: date, end: date) -> QuerySet:
+    decided = Measure.objects.filter(
+        consultation_id=OuterRef("pk"), decided_on__gte=start, decided_on__lte=end
+    )
+    return Consultation.objects.filter(Exists(decided)).annotate(
+        decision_code_id=_first_decision_in(start, end)
+    )
+
+
+def stat_dealt_counts(start: date, end: date) -> dict[tuple[int, int], int]:
+    """Cases dealt with in the period: {(相談種別 code id, 援助 code id): count}."""
+    rows = (
+        _dealt_in(start, end)
+        .order_by()
+        .values("consultation_type_id", "decision_code_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["consultation_type_id"], r["decision_code_id"]): r["n"] for r in rows}
+
+
+def stat_abuse_counts(start: date, end: date) -> dict[tuple[str, str, str, int], int]:
+    """Abuse cases dealt with in the period (cases with an 虐待通告), each once:
+    {(main 虐待種別, age band, 主たる虐待者, 経路 code id): count}.
+
+    The main 虐待種別 is the first one recorded; the age is the child's age on the
+    受付日 (学齢 by the age on 1 April of the case's fiscal year); a 主な虐待者 outside
+    the national list counts as その他."""
+    age = _AgeYears(F("received_on"), F("child__birth_date"))
+    school_age = _AgeYears(_MakeDate(F("fiscal_year"), Value(4), Value(1)), F("child__birth_date"))
+    band = Case(
+        When(child__birth_date__isnull=True, then=Value("high_other")),
+        When(age__lt=3, then=Value("0-2")),
+        When(school_age__lt=6, then=Value("3-pre")),
+        When(school_age__lt=12, then=Value("elementary")),
+        When(school_age__lt=15, then=Value("junior_high")),
+        default=Value("high_other"),
+        output_field=CharField(),
+    )
+    known = [p for p in STAT_PERPETRATORS if p != "その他"]
+    perpetrator = Case(
+        When(abuse_report__perpetrator__in=known, then=F("abuse_report__perpetrator")),
+        default=Value("その他"),
+        output_field=CharField(),
+    )
+    decided = Measure.objects.filter(
+        consultation_id=OuterRef("pk"), decided_on__gte=start, decided_on__lte=end
+    )
+    rows = (
+        Consultation.objects.filter(abuse_report__isnull=False)
+        .filter(Exists(decided))
+        .annotate(received_on=_received_on())
+        .annotate(age=age, school_age=school_age)
+        .annotate(
+            band=band,
+            perp=perpetrator,
+            main_type=Coalesce(
+                F("abuse_report__abuse_types__0"), Value("unknown"), output_field=CharField()
+            ),
+        )
+        .order_by()
+        .values("main_type", "band", "perp", "route_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["main_type"], r["band"], r["perp"], r["route_id"]): r["n"] for r in rows}
+
+
+def stat_protection_counts(start: date, end: date) -> dict[tuple[str, str], int]:
+    """一時保護 begun in the period (JST start date): {(reason, place): count}."""
+    from core.timeutil import JST
+
+    rows = (
+        Protection.objects.annotate(started_on=TruncDate("start_at", tzinfo=JST))
+        .filter(started_on__gte=start, started_on__lte=end)
+        .order_by()
+        .values("reason", "place")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["reason"], r["place"]): r["n"] for r in rows}
+
+
+def stat_measure_counts(start: date, end: date) -> dict[int, int]:
+    """Cases with a decision of each 援助 code in the period: {code id: cases}."""
+    rows = (
+        Measure.objects.filter(decided_on__gte=start, decided_on__lte=end)
+        .order_by()
+        .values("code_id")
+        .annotate(n=Count("consultation_id", distinct=True))
+    )
+    return {r["code_id"]: r["n"] for r in rows}

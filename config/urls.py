@@ -13,5 +13,6 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("backups/", include("backups.urls")),
     path("sla/", include("sla.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("accounts.urls")),
 ]

@@ -1,0 +1,1 @@
+"""reports forms, one module per part."""

@@ -1,0 +1,13 @@
+# Reserved for the initial part; the report parts were built side by side.
+from django.conf import settings
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = []

@@ -1,0 +1,1 @@
+"""reports selectors, one module per part."""

@@ -1,0 +1,1 @@
+"""reports services, one module per part."""

@@ -1,0 +1,1 @@
+"""reports views, one module per part."""
