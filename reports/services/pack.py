@@ -418,12 +418,30 @@ def deliverable_xlsx(table: DeliverableTable, *, user) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------
 
 
+# Long texts (answers, descriptions) are cut in the PDF: the .xlsx of the same list keeps
+# them whole, and a month of full texts in one table made WeasyPrint take minutes.
+PDF_CELL_MAX_CHARS = 200
+
+
+def _pdf_value(value):
+    if isinstance(value, str) and len(value) > PDF_CELL_MAX_CHARS:
+        return value[: PDF_CELL_MAX_CHARS - 1] + "…"
+    return value
+
+
 def _section(table: DeliverableTable) -> dict:
+    total = sum(c.width for c in table.columns) or 1
     return {
         "table": table,
-        "columns": [{"header": c.header, "wrap": c.wrap} for c in table.columns],
+        "columns": [
+            {"header": c.header, "wrap": c.wrap, "percent": round(c.width * 100 / total, 2)}
+            for c in table.columns
+        ],
         "rows": [
-            [{"value": v, "wrap": c.wrap} for c, v in zip(table.columns, row, strict=True)]
+            [
+                {"value": _pdf_value(v), "wrap": c.wrap}
+                for c, v in zip(table.columns, row, strict=True)
+            ]
             for row in table.rows
         ],
     }
