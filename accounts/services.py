@@ -5,7 +5,9 @@ from accounts import roles
 
 # What each role may do in Django admin; per-object rules live in each app's access.py.
 ADMIN_APPS = ("accounts", "auth", "django_celery_beat", "axes", "core")
-READ_ONLY_ADMIN_APPS = ("backups",)
+READ_ONLY_ADMIN_APPS = ("backups", "reports")
+# Single models of other apps the city admin edits in admin (app label, model name).
+EDITABLE_ADMIN_MODELS = (("reports", "functionname"),)
 
 
 @transaction.atomic
@@ -27,6 +29,10 @@ def roles_sync() -> list[Group]:
             content_type__app_label__in=READ_ONLY_ADMIN_APPS, codename__startswith="view_"
         )
     )
+    for app_label, model in EDITABLE_ADMIN_MODELS:
+        city_admin.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
+        )
     return groups
 
 

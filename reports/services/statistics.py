@@ -10,7 +10,7 @@ import io
 import logging
 import shutil
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import psutil
 from django.conf import settings
@@ -419,3 +419,15 @@ def report_build(*, report_id: int) -> StatisticsReport | None:
 
 def report_filename(report: StatisticsReport) -> str:
     return f"system-statistics-{report.month:%Y-%m}.xlsx"
+
+
+SAMPLE_RETENTION_DAYS = 400  # 13 months: the monthly report compares with the last 12
+
+
+def resource_samples_purge(*, now: datetime | None = None) -> int:
+    """Delete samples older than the retention (about 8,900 rows a month otherwise pile up)."""
+    now = now or timezone.now()
+    deleted, _ = ResourceSample.objects.filter(
+        slot__lt=now - timedelta(days=SAMPLE_RETENTION_DAYS)
+    ).delete()
+    return deleted

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-__all__ = ["resource_sample", "statistics_report_build"]
+__all__ = ["resource_sample", "resource_samples_purge", "statistics_report_build"]
 
 
 @shared_task(ignore_result=True)
@@ -18,3 +18,10 @@ def statistics_report_build(report_id: int) -> None:
     from reports.services.statistics import report_build
 
     report_build(report_id=report_id)
+
+
+@shared_task(ignore_result=True)
+def resource_samples_purge() -> int:
+    from reports.services.statistics import resource_samples_purge as purge
+
+    return purge()
