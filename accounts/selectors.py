@@ -151,3 +151,14 @@ def deactivated_users(*, since: date) -> QuerySet[User]:
         .distinct()
         .order_by("employee_number")
     )
+
+
+def vendor_staff_emails() -> list[str]:
+    """Addresses of the active vendor staff, for the back office's warning mails."""
+    return sorted(
+        set(
+            User.objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )

@@ -392,9 +392,13 @@ def generation_release(*, generation: Generation, actor: str) -> Generation:
 # --- verification ------------------------------------------------------------------------
 
 
-def generation_check(generation: Generation, *, identity: Path | None = None) -> list[str]:
+def generation_check(
+    generation: Generation, *, identity: Path | None = None, hash_files: bool = True
+) -> list[str]:
     """Checksums of every file against the manifest and the database; with the key, a full
-    decrypt-and-read of the dump and the archive."""
+    decrypt-and-read of the dump and the archive. ``hash_files=False`` is the quick look a
+    page can afford (files present with their recorded sizes, plus the last verification's
+    findings); the restore itself always hashes."""
     directory = generation_path(generation)
     if not directory.is_dir():
         return ["世代のディレクトリがありません。"]
@@ -402,6 +406,8 @@ def generation_check(generation: Generation, *, identity: Path | None = None) ->
     manifest_path = directory / engine.MANIFEST_FILE
     if not manifest_path.is_file():
         return ["マニフェストがありません。"]
+    if not hash_files:
+        return _quick_check(generation, directory)
     if engine.sha256_file(manifest_path) != generation.manifest_sha256:
         problems.append("マニフェストのチェックサムが記録と一致しません。")
     recorded = {engine.DB_FILE: generation.db_sha256, engine.MEDIA_FILE: generation.media_sha256}
@@ -429,6 +435,20 @@ def generation_check(generation: Generation, *, identity: Path | None = None) ->
             )
     except BackupError as exc:
         problems.append(str(exc))
+    return problems
+
+
+def _quick_check(generation: Generation, directory: Path) -> list[str]:
+    problems = []
+    recorded = {engine.DB_FILE: generation.db_bytes, engine.MEDIA_FILE: generation.media_bytes}
+    for file, size in recorded.items():
+        path = directory / file
+        if not path.is_file():
+            problems.append(f"{file} がありません。")
+        elif path.stat().st_size != size:
+            problems.append(f"{file} の大きさが記録と一致しません（破損・改ざん）。")
+    if generation.status != Generation.Status.VERIFIED and generation.check_error:
+        problems.extend(generation.check_error.splitlines())
     return problems
 
 
@@ -478,17 +498,9 @@ def _event(action: str, *, actor: str = "", generation: Generation | None = None
 
 
 def alert_recipients() -> list[str]:
-    from django.contrib.auth import get_user_model
+    from accounts.selectors import vendor_staff_emails
 
-    from accounts import roles
-
-    staff = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    staff = vendor_staff_emails()
     extra = list(getattr(settings, "BACKUP_ALERT_EMAILS", []) or [])
     return sorted(set(staff) | set(extra))
 

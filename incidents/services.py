@@ -202,21 +202,14 @@ def _watch(component: str, now: datetime) -> None:
 
 def send_clock_warnings(*, now: datetime | None = None) -> int:
     """Warn the on-call vendor staff at 75 % and 100 % of each running deadline, once each."""
-    from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
     from django.db import IntegrityError
 
-    from accounts import roles
+    from accounts.selectors import vendor_staff_emails
     from incidents.models import ClockWarning, MilestoneClock
 
     now = now or timezone.now()
-    staff = list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    staff = vendor_staff_emails()
     sent = 0
     for clock in MilestoneClock.objects.filter(state=MilestoneClock.State.RUNNING).select_related(
         "definition", "incident"

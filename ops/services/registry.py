@@ -992,18 +992,9 @@ def malware_detection_update(
 
 
 def vendor_staff_emails() -> list[str]:
-    from django.contrib.auth import get_user_model
+    from accounts.selectors import vendor_staff_emails as emails
 
-    from accounts import roles
-
-    return sorted(
-        set(
-            get_user_model()
-            .objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
+    return emails()
 
 
 def due_warnings_send(*, today: date | None = None, within_days: int | None = None) -> int:

@@ -278,20 +278,14 @@ def send_deadline_warnings(*, now: datetime | None = None) -> int:
 
     Materials: until the meeting; minutes: until they are confirmed.
     """
-    from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
 
+    from accounts.selectors import vendor_staff_emails
     from core.calendar import format_datetime
 
     now = now or timezone.now()
     today = to_jst(now).date()
-    staff = list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=roles.VENDOR_ROLES)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    staff = vendor_staff_emails()
     calendars: dict[str, BusinessCalendar] = {}
     sent = 0
     meetings = Meeting.objects.exclude(minutes_status=Meeting.MinutesStatus.FINAL).filter(
