@@ -41,11 +41,18 @@ def _local_fetcher():
 
 def render_pdf(template_name: str, context: dict, *, request=None) -> bytes:
     """Render a Django template to PDF bytes (auto-escaped, like any page)."""
+    return render_pdf_with_pages(template_name, context, request=request)[0]
+
+
+def render_pdf_with_pages(template_name: str, context: dict, *, request=None) -> tuple[bytes, int]:
+    """The PDF bytes and its number of pages (laid out once)."""
     from weasyprint import HTML  # heavy import; only when a PDF is made
 
     html = render_to_string(template_name, context, request=request)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_fetcher())
-    return document.write_pdf()
+    document = HTML(
+        string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_fetcher()
+    ).render()
+    return document.write_pdf(), len(document.pages)
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:

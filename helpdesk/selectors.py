@@ -166,3 +166,25 @@ def work_request_stats(*, start: date, end: date) -> dict:
     counts["reviewed_rate"] = counts["reviewed"] / received if received else None
     counts["completed_rate"] = counts["completed"] / received if received else None
     return counts
+
+
+def work_request_activity(*, start: datetime, end: datetime) -> dict:
+    """What happened to work requests in [start, end), each count by its own event date
+    (unlike ``work_request_stats``, which follows the requests received in the period to
+    their current status), so a past month's figures do not change later.
+
+    ``open_at_end``: received before ``end`` and, at ``end``, neither completed nor refused
+    (a review of 対応不可 is final: such a request cannot be reviewed again)."""
+    from helpdesk.models import WorkRequest
+
+    first, last_excl = start.astimezone(JST).date(), end.astimezone(JST).date()
+    completed = Q(completed_on__isnull=False, completed_on__lt=last_excl)
+    refused = Q(feasibility=WorkRequest.Feasibility.NO, reviewed_at__lt=end)
+    return WorkRequest.objects.aggregate(
+        received=Count("pk", filter=Q(requested_at__gte=start, requested_at__lt=end)),
+        reviewed=Count("pk", filter=Q(reviewed_at__gte=start, reviewed_at__lt=end)),
+        refused=Count("pk", filter=refused & Q(reviewed_at__gte=start)),
+        approved=Count("pk", filter=Q(approved_at__gte=start, approved_at__lt=end)),
+        completed=Count("pk", filter=Q(completed_on__gte=first, completed_on__lt=last_excl)),
+        open_at_end=Count("pk", filter=Q(requested_at__lt=end) & ~completed & ~refused),
+    )

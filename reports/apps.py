@@ -2,7 +2,7 @@ import importlib
 
 from django.apps import AppConfig
 
-PARTS = ("meetings", "statistics", "pack", "national")
+PARTS = ("meetings", "monthly", "statistics", "pack", "national")
 
 
 class ReportsConfig(AppConfig):

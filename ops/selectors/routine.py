@@ -190,3 +190,27 @@ def parameter_counts() -> dict[str, int]:
     """How many changes wait on each step (for the list's header)."""
     rows = ParameterChange.objects.values("status").annotate(n=Count("pk")).order_by()
     return {row["status"]: row["n"] for row in rows}
+
+
+# --- monthly report ----------------------------------------------------------------------------
+
+
+def occurrence_counts_by_operation(start: date, end: date, *, as_of: datetime) -> list[dict]:
+    """Per operation, the occurrences due on the days [start, end] (JST), counted in SQL as
+    they stood at ``as_of``: done by the due time, done later (before ``as_of``), and not
+    done by ``as_of`` (of which ``done_after`` were done afterwards). Ordered by name, pk."""
+    from django.db.models import F  # appended: the module's import block stays as it was
+
+    due = Q(done_at__isnull=False, done_at__lt=as_of)
+    return list(
+        RoutineOccurrence.objects.filter(due_date__gte=start, due_date__lte=end)
+        .values("operation_id", "operation__name", "operation__category", "operation__frequency")
+        .annotate(
+            planned=Count("pk"),
+            on_time=Count("pk", filter=due & Q(done_at__lte=F("due_at"))),
+            late=Count("pk", filter=due & Q(done_at__gt=F("due_at"))),
+            not_done=Count("pk", filter=~due),
+            done_after=Count("pk", filter=Q(done_at__gte=as_of)),
+        )
+        .order_by("operation__name", "operation_id")
+    )

@@ -35,3 +35,20 @@ class AnnualReportForm(forms.Form):
             return annual_fiscal_year(self.cleaned_data["fiscal_year"])
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["fiscal_year"]) from None
+
+
+class MonthlyReportForm(forms.Form):
+    """Issue (or reissue) the month's 定例報告会議 報告書."""
+
+    month = forms.CharField(
+        label=_("対象年月"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month"}),
+        error_messages={"required": _("対象年月を入力してください。")},
+    )
+    reason = forms.CharField(
+        label=_("再発行の理由（発行済みの月のみ）"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

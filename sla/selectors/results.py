@@ -212,3 +212,30 @@ def profiles_with_policies() -> list[str]:
         .distinct()
         .order_by("profile")
     )
+
+
+# --- monthly meeting report (reports.sections.plans) -------------------------------------------
+
+
+def improvement_plans_as_of(profile: str, at) -> QuerySet:
+    """The profile's improvement plans as they were recorded at the instant ``at`` (from their
+    history, so later edits and completions do not change a past month's report)."""
+    from sla.models import ImprovementPlan
+
+    return ImprovementPlan.history.as_of(at).filter(item__policy__profile=profile)
+
+
+def improvement_plans_edited(profile: str, start, end) -> QuerySet:
+    """Ids of the profile's plans edited (not created) in [start, end), one row per plan."""
+    from sla.models import ImprovementPlan
+
+    return (
+        ImprovementPlan.history.filter(
+            item__policy__profile=profile,
+            history_type="~",
+            history_date__gte=start,
+            history_date__lt=end,
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
