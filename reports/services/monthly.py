@@ -32,7 +32,7 @@ from reports.services.monthly_render import Meta, report_pdf, report_xlsx
 
 logger = logging.getLogger(__name__)
 
-STEPS_AFTER_SECTIONS = 3  # xlsx, PDF, bundle
+STEPS_AFTER_SECTIONS = 3 + len(pack_services.DELIVERABLES)  # xlsx, PDF, each list, the zip
 TASK_NAME = "reports.monthly_report_build"
 
 
@@ -138,7 +138,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _bundle(report: MonthlyReport, revision: int, xlsx: bytes, pdf: bytes) -> bytes:
+def _bundle(
+    report: MonthlyReport, revision: int, xlsx: bytes, pdf: bytes, *, on_file=None
+) -> bytes:
     """The meeting's materials in one .zip, with a manifest of SHA-256 per file."""
     stem = f"定例報告会議報告書_{report.month:%Y%m}_第{revision}版"
     files: list[tuple[str, bytes]] = [(f"{stem}.xlsx", xlsx), (f"{stem}.pdf", pdf)]
@@ -152,6 +154,8 @@ def _bundle(report: MonthlyReport, revision: int, xlsx: bytes, pdf: bytes) -> by
         files.append(
             (f"成果物/{table.filename}.pdf", pack_services.deliverable_pdf(table, user=user))
         )
+        if on_file:  # the lists' PDFs are the slow part of the bundle: show each
+            on_file()
     meeting = (
         Meeting.objects.filter(
             profile=report.profile, year=report.month.year, month=report.month.month
@@ -238,7 +242,14 @@ def monthly_report_build(*, report_id: int) -> MonthlyReport | None:
         progress.report(key, done=len(SECTIONS) + 1, total=total)
         pdf, pages = report_pdf(sections, meta)
         progress.report(key, done=len(SECTIONS) + 2, total=total)
-        bundle = _bundle(report, revision, xlsx, pdf)
+        step = iter(range(len(SECTIONS) + 3, total))
+        bundle = _bundle(
+            report,
+            revision,
+            xlsx,
+            pdf,
+            on_file=lambda: progress.report(key, done=next(step), total=total),
+        )
     except Exception as exc:
         logger.exception("monthly report %s failed", report.month)
         detail = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

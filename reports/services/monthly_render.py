@@ -73,6 +73,8 @@ def _excel_value(value: Cell):
         return float(value)
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
+    if not isinstance(value, str | int | float | date):
+        return str(value)  # lazy translations (choice labels) and the like
     return value
 
 
@@ -297,6 +299,7 @@ def _pdf_section(number: int, section: Section) -> dict:
             {"label": f.label, "text": figure_text(f), "note": f.note, "absent": f.value is None}
             for f in section.figures
         ],
+        "figure_notes": any(f.note for f in section.figures),
         "tables": [_pdf_table(t) for t in section.tables],
         "charts": [{"c": c, "src": _svg_uri(chart_svg(c))} for c in section.charts],
     }

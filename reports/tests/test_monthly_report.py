@@ -277,3 +277,11 @@ def test_the_list_page_query_count_does_not_grow_with_reports(
     client.force_login(vendor_operator)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("reports:monthly_list")).status_code == 200
+
+
+def test_the_job_reports_its_progress_to_the_end(issued):
+    from core import progress
+
+    state = progress.read(issued.progress_key)
+    assert state["total"] == len(SECTIONS) + services.STEPS_AFTER_SECTIONS
+    assert state["done"] == state["total"]
