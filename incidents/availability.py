@@ -17,7 +17,7 @@ from incidents.models import PlannedStop, StopInterval
 Span = tuple[datetime, datetime]
 
 
-def _merge(spans: list[Span]) -> list[Span]:
+def merge_spans(spans: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -27,7 +27,7 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
+def subtract_spans(spans: list[Span], holes: list[Span]) -> list[Span]:
     result = []
     for start, end in spans:
         pieces = [(start, end)]
@@ -46,11 +46,11 @@ def _subtract(spans: list[Span], holes: list[Span]) -> list[Span]:
     return result
 
 
-def _minutes(spans: list[Span]) -> float:
+def span_minutes(spans: list[Span]) -> float:
     return sum((end - start).total_seconds() for start, end in spans) / 60
 
 
-def _clip(spans, start, end) -> list[Span]:
+def clip_spans(spans, start, end) -> list[Span]:
     return [(max(s, start), min(e, end)) for s, e in spans if e > start and s < end]
 
 
@@ -107,8 +107,8 @@ def availability(
     stops = StopInterval.objects.filter(started_at__lt=end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
-    planned = _merge(
-        _clip(
+    planned = merge_spans(
+        clip_spans(
             [
                 (p.starts_at, p.ends_at)
                 for p in PlannedStop.objects.filter(
@@ -121,23 +121,25 @@ def availability(
     )
 
     def spans(qs):
-        return _merge(_clip([(s.started_at, s.ended_at or min(now, end)) for s in qs], start, end))
+        return merge_spans(
+            clip_spans([(s.started_at, s.ended_at or min(now, end)) for s in qs], start, end)
+        )
 
     gaps = sample_gaps(start=start, end=min(end, now)) if count_gaps else []
-    full = _merge(spans(stops.filter(partial=False, city_network=False)) + gaps)
+    full = merge_spans(spans(stops.filter(partial=False, city_network=False)) + gaps)
     city = spans(stops.filter(partial=False, city_network=True))
     partial = spans(stops.filter(partial=True))
-    excluded = _merge(planned + city)
-    service = _minutes(_subtract([(start, end)], excluded))
-    unplanned = _minutes(_subtract(full, excluded))
+    excluded = merge_spans(planned + city)
+    service = span_minutes(subtract_spans([(start, end)], excluded))
+    unplanned = span_minutes(subtract_spans(full, excluded))
     return Availability(
         start=start,
         end=end,
         service_minutes=service,
         unplanned_stop_minutes=unplanned,
-        planned_minutes=_minutes(planned),
-        city_network_minutes=_minutes(_subtract(city, planned)),
-        partial_stop_minutes=_minutes(partial),
-        gap_minutes=_minutes(_subtract(_merge(gaps), excluded)),
+        planned_minutes=span_minutes(planned),
+        city_network_minutes=span_minutes(subtract_spans(city, planned)),
+        partial_stop_minutes=span_minutes(partial),
+        gap_minutes=span_minutes(subtract_spans(merge_spans(gaps), excluded)),
         gaps=tuple(gaps),
     )

@@ -22,10 +22,10 @@ from incidents.availability import (
     Availability,
     availability,
 )
-from incidents.availability import _clip as clip
-from incidents.availability import _merge as merge
-from incidents.availability import _minutes as minutes_of
-from incidents.availability import _subtract as subtract
+from incidents.availability import clip_spans as clip
+from incidents.availability import merge_spans as merge
+from incidents.availability import span_minutes as minutes_of
+from incidents.availability import subtract_spans as subtract
 from incidents.models import (
     HealthSample,
     Incident,

@@ -81,7 +81,7 @@ def _login_users(period: Period) -> int:
 def _functions(period: Period) -> list[statistics.FunctionRow]:
     """The month's per-function rows, kept in the cache once the month is closed (their
     percentiles are the costliest scan here), named with the month-end labels."""
-    rows = statistics._closed_month_cached(
+    rows = statistics.closed_month_cached(
         "functions_rows", period.month, lambda m: statistics.functions(m, labels={})
     )
     labels = _labels_as_of(period)
@@ -132,7 +132,7 @@ def resources(period: Period) -> Section:
     functions = _functions(period)
     logins_by_day = statistics.logins_by_day(period.month)
     # Counts the rolled-up days whose raw rows are gone; shares the trend's cache entry.
-    totals = statistics._closed_month_cached("totals", period.month, statistics._month_totals)
+    totals = statistics.closed_month_cached("totals", period.month, statistics.month_totals)
     raw = bool(functions)
     days = _resource_days(period)
     if not totals["requests"] and not days:
@@ -276,7 +276,7 @@ def resources(period: Period) -> Section:
                 Series(
                     "応答時間95%値",
                     [
-                        statistics._closed_month_cached("p95_all", m, _month_p95)["p95_ms"]
+                        statistics.closed_month_cached("p95_all", m, _month_p95)["p95_ms"]
                         for m in months
                     ],
                 )

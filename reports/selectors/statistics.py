@@ -265,7 +265,7 @@ def resources(month: date) -> dict:
     return summary
 
 
-def _closed_month_cached(kind: str, month: date, compute):
+def closed_month_cached(kind: str, month: date, compute):
     """A month that ended more than a day ago no longer changes: its figures are kept in
     the cache, so the 12-month comparisons cost one month's scan, not thirteen."""
     if month_bounds(month)[1] + timedelta(days=1) > timezone.now():
@@ -301,12 +301,12 @@ def monthly_function_history(month: date) -> dict[str, list[tuple[float, float, 
     m = month
     for _i in range(TREND_MONTHS):
         m = previous_month(m)
-        for view, figures in _closed_month_cached("functions", m, _function_month).items():
+        for view, figures in closed_month_cached("functions", m, _function_month).items():
             out.setdefault(view, []).append(figures)
     return out
 
 
-def _month_totals(month: date) -> dict:
+def month_totals(month: date) -> dict:
     """Requests, errors and logins of a month: the daily roll-ups for the days rolled up
     (months whose raw rows were dropped still count), raw rows for the others."""
     lo, hi = month_bounds(month)
@@ -346,7 +346,7 @@ def trend(month: date) -> list[dict]:
     months = [month]
     for _i in range(TREND_MONTHS):
         months.insert(0, previous_month(months[0]))
-    return [_closed_month_cached("totals", m, _month_totals) for m in months]
+    return [closed_month_cached("totals", m, month_totals) for m in months]
 
 
 def anomalies(

@@ -20,12 +20,12 @@ from core.timeutil import JST, to_jst
 from incidents.availability import (
     GAP_COMPONENT,
     GAP_TOLERANCE_MINUTES,
-    _clip,
-    _merge,
-    _minutes,
-    _subtract,
     availability,
+    clip_spans,
+    merge_spans,
     sample_gaps,
+    span_minutes,
+    subtract_spans,
 )
 from incidents.models import HealthSample, PlannedStop, StopInterval
 from sla.computations import DATA_MISSING, NO_EVENTS, Outcome, Row, rule
@@ -71,15 +71,15 @@ class Stops:
     def excluded_spans(self) -> list[Span]:
         planned = [(p.starts_at, p.ends_at) for p in self.planned]
         city = [self.span(s) for s in self.city]
-        return _merge(_clip(planned + city, self.start, self.end))
+        return merge_spans(clip_spans(planned + city, self.start, self.end))
 
     def unplanned(self, stop: StopInterval, *, clip: bool = True) -> list[Span]:
         spans = [self.span(stop)]
         if clip:
-            spans = _clip(spans, self.start, self.end)
+            spans = clip_spans(spans, self.start, self.end)
         planned = [(p.starts_at, p.ends_at) for p in self.planned]
         city = [self.span(s) for s in self.city]
-        return _subtract(spans, _merge(planned + city))
+        return subtract_spans(spans, merge_spans(planned + city))
 
 
 def load_stops(start: datetime, end: datetime, at: datetime, *, margin=timedelta(0)) -> Stops:
@@ -119,7 +119,7 @@ def _stop_row(stop: StopInterval, minutes: float, *, ok: bool | None = False, no
 def _exclusion_rows(stops: Stops) -> tuple[list[Row], list[tuple[str, str]]]:
     rows, excluded = [], []
     for p in stops.planned:
-        minutes = _minutes(_clip([(p.starts_at, p.ends_at)], stops.start, stops.end))
+        minutes = span_minutes(clip_spans([(p.starts_at, p.ends_at)], stops.start, stops.end))
         what = f"計画停止 {fmt_dt(p.starts_at)}–{fmt_dt(p.ends_at)}"
         excluded.append((what, "市の承認済みの計画停止"))
         rows.append(
@@ -132,7 +132,7 @@ def _exclusion_rows(stops: Stops) -> tuple[list[Row], list[tuple[str, str]]]:
             )
         )
     for s in stops.city:
-        minutes = _minutes(_clip([stops.span(s)], stops.start, stops.end))
+        minutes = span_minutes(clip_spans([stops.span(s)], stops.start, stops.end))
         what = f"{s.incident.number} 停止 {fmt_dt(s.started_at)}–{fmt_dt(s.ended_at)}"
         excluded.append((what, "市のネットワーク障害による停止"))
         rows.append(
@@ -162,7 +162,7 @@ def compute_availability(item, start: datetime, end: datetime) -> Outcome:
     stops = load_stops(start, stop_at, at)
     rows, excluded = _exclusion_rows(stops)
     excluded_spans = stops.excluded_spans
-    service = _minutes(_subtract([(start, stop_at)], excluded_spans))
+    service = span_minutes(subtract_spans([(start, stop_at)], excluded_spans))
     if service <= 0:
         return Outcome(
             state=NO_EVENTS,
@@ -189,14 +189,14 @@ def compute_availability(item, start: datetime, end: datetime) -> Outcome:
         edge.append((start, agg["first"]))
     if stop_at - agg["last"] > tolerance:
         edge.append((agg["last"], stop_at))
-    all_gaps = _subtract(_merge(gaps + edge), excluded_spans)
-    gap_minutes = _minutes(all_gaps)
+    all_gaps = subtract_spans(merge_spans(gaps + edge), excluded_spans)
+    gap_minutes = span_minutes(all_gaps)
     coverage = Decimal(str(1 - gap_minutes / service))
     for g_start, g_end in all_gaps:
         rows.append(
             Row(
                 f"監視記録なし {fmt_dt(g_start)}–{fmt_dt(g_end)}",
-                fmt_minutes(_minutes([(g_start, g_end)])),
+                fmt_minutes(span_minutes([(g_start, g_end)])),
                 False,
                 link("ops:status"),
                 "停止として計上",
@@ -217,19 +217,21 @@ def compute_availability(item, start: datetime, end: datetime) -> Outcome:
     # availability() counts the gaps between samples as stops; the gaps before the first and
     # after the last sample of the period are added here the same way.
     figure = availability(start=start, end=stop_at, now=at)
-    full_spans = _merge(_clip([stops.span(s) for s in stops.full], start, stop_at) + gaps)
-    extra = _minutes(_subtract(_subtract(_merge(edge), full_spans), excluded_spans))
+    full_spans = merge_spans(clip_spans([stops.span(s) for s in stops.full], start, stop_at) + gaps)
+    extra = span_minutes(
+        subtract_spans(subtract_spans(merge_spans(edge), full_spans), excluded_spans)
+    )
     unplanned = figure.unplanned_stop_minutes + extra
     value = dec((service - unplanned) / service * 100, 3)
     for s in stops.full:
-        minutes = _minutes(stops.unplanned(s))
+        minutes = span_minutes(stops.unplanned(s))
         if minutes > 0:
             rows.append(_stop_row(s, minutes))
     return Outcome(
         state=judge_item(item, value, default=("ge", Decimal("99.5"))),
         value=value,
         value_text=f"{fmt(value, 'percent')}（停止 {fmt_minutes(unplanned)}／対象 {fmt_minutes(service)}）",
-        in_scope=sum(1 for s in stops.full if _minutes(stops.unplanned(s)) > 0),
+        in_scope=sum(1 for s in stops.full if span_minutes(stops.unplanned(s)) > 0),
         excluded=excluded,
         rows=rows,
         detail=(
@@ -251,7 +253,7 @@ def _unplanned_by_day(stops: Stops, day_list) -> dict:
                 lo = max(a, datetime.combine(d, datetime.min.time(), JST))
                 hi = min(b, datetime.combine(d + timedelta(days=1), datetime.min.time(), JST))
                 if hi > lo and d in by_day:
-                    by_day[d].append((s, _minutes([(lo, hi)])))
+                    by_day[d].append((s, span_minutes([(lo, hi)])))
                 if hi >= b:
                     break
                 d += timedelta(days=1)
@@ -283,7 +285,7 @@ def compute_service_hours(item, start: datetime, end: datetime) -> Outcome:
             )
     served = len(day_list) - len(short)
     value = rate(served, len(day_list))
-    planned_minutes = _minutes(stops.excluded_spans)
+    planned_minutes = span_minutes(stops.excluded_spans)
     return Outcome(
         state=judge_item(item, value, default=("ge", HUNDRED)),
         value=value,
@@ -324,7 +326,7 @@ def compute_batch_availability(item, start: datetime, end: datetime) -> Outcome:
     for d, lo, hi in nights:
         hit = []
         for s in stops.full:
-            minutes = _minutes(_clip(stops.unplanned(s, clip=False), lo, hi))
+            minutes = span_minutes(clip_spans(stops.unplanned(s, clip=False), lo, hi))
             if minutes > 0:
                 hit.append((s, minutes))
         if hit:
@@ -448,8 +450,8 @@ def compute_interruption(item, start: datetime, end: datetime) -> Outcome:
         first = min(s.started_at for s in group)
         if not (start <= first < stop_at):
             continue
-        spans = _merge([p for s in group for p in stops.unplanned(s, clip=False)])
-        minutes = _minutes(spans)
+        spans = merge_spans([p for s in group for p in stops.unplanned(s, clip=False)])
+        minutes = span_minutes(spans)
         value = in_unit(minutes, item.unit)
         values.append(value)
         incident = group[0].incident

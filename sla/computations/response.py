@@ -34,7 +34,7 @@ from core.calendar import current_calendar
 from core.models import RequestDailyStat
 from core.request_log import existing_partitions, partition_name
 from core.timeutil import JST, to_jst
-from incidents.availability import _merge, _minutes
+from incidents.availability import merge_spans, span_minutes
 from sla.computations import DATA_MISSING, MET, MISSED, NO_EVENTS, Outcome, Row, rule
 from sla.computations._common import (
     HUNDRED,
@@ -468,7 +468,7 @@ def _response(item, start: datetime, end: datetime, cls: str) -> Outcome:
             hi = lo + timedelta(days=1)
             stops = load_stops(lo, hi, at)
             down = stops.excluded_spans + [p for st in stops.full for p in stops.unplanned(st)]
-            if _minutes(_merge(down)) >= 24 * 60 - 1:
+            if span_minutes(merge_spans(down)) >= 24 * 60 - 1:
                 excluded.append((f"{d:%m/%d}", "終日停止（記録なしは正常）"))
                 continue
             gaps.append(d)
