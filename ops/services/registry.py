@@ -8,7 +8,6 @@ through ``core.concurrency.update_with_version`` (optimistic locking).
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import uploads
 from core.concurrency import update_with_version
 from core.timeutil import to_jst
 from ops.models.registry import (
@@ -86,24 +86,9 @@ def upload_extensions() -> tuple[str, ...]:
 
 def upload_error(upload) -> str | None:
     """A Japanese reason why this uploaded file is refused, or None when it is acceptable."""
-    name = os.path.basename(getattr(upload, "name", "") or "")
-    ext = os.path.splitext(name)[1].lower()
-    allowed = upload_extensions()
-    if ext not in allowed:
-        return _("登録できるファイルの種類は %(exts)s です（「%(name)s」は登録できません）。") % {
-            "exts": "、".join(allowed),
-            "name": name,
-        }
-    size = getattr(upload, "size", 0) or 0
-    limit = upload_max_bytes()
-    if size > limit:
-        return _("ファイルが大きすぎます（%(size)s MB、上限 %(limit)s MB）。") % {
-            "size": f"{size / 1024 / 1024:.1f}",
-            "limit": f"{limit / 1024 / 1024:.0f}",
-        }
-    if size == 0:
-        return _("空のファイルは登録できません。")
-    return None
+    return uploads.upload_problem(
+        upload, allowed=upload_extensions(), max_bytes=upload_max_bytes(), verb="登録"
+    )
 
 
 # --- environments and servers -------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar as pycalendar
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts import roles
 from accounts.access import is_vendor
+from core import uploads
 from core.calendar import BusinessCalendar, current_calendar, format_datetime
 from core.concurrency import update_with_version
 from core.numbering import next_sequence
@@ -77,28 +77,9 @@ def upload_max_bytes() -> int:
 
 
 def check_upload(upload, *, field: str, allowed: Iterable[str]) -> None:
-    """Refuse a file of another type or over the size limit, naming the field."""
-    if not upload:
-        return
-    allowed = sorted(allowed)
-    ext = PurePath(upload.name or "").suffix.lower().lstrip(".")
-    if ext not in allowed:
-        raise ValidationError(
-            {
-                field: _("添付できるファイルの種類は %(types)s です（%(name)s）。")
-                % {"types": "・".join(allowed), "name": upload.name}
-            }
-        )
-    limit = upload_max_bytes()
-    if upload.size is not None and upload.size > limit:
-        raise ValidationError(
-            {
-                field: _("ファイルが大きすぎます（上限 %(mb)s MB）。")
-                % {"mb": f"{limit / 1024 / 1024:g}"}
-            }
-        )
-    if upload.size == 0:
-        raise ValidationError({field: _("空のファイルは添付できません。")})
+    """Refuse a file of another type (name and content) or over the size limit, naming the
+    field."""
+    uploads.check_upload(upload, field=field, allowed=allowed, max_bytes=upload_max_bytes())
 
 
 def _not_future(value: datetime | None, field: str, label: str, now: datetime) -> None:

@@ -34,7 +34,6 @@ Improvement plans
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -54,6 +53,7 @@ from accounts.access import user_has_role
 from core.concurrency import ConflictError, update_with_version
 from core.profiles import PROFILES
 from core.timeutil import now_jst, to_jst
+from core.uploads import check_upload
 from sla import computations
 from sla.models import (
     CatalogComment,
@@ -710,73 +710,9 @@ def catalog_comment_add(
 # --- evidence ----------------------------------------------------------------------------------
 
 
-def _sniff(upload) -> str | None:
-    """What the file really is, from its content: pdf, png, jpg, xlsx, docx or None."""
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        finally:
-            upload.seek(0)
-        if "[Content_Types].xml" not in names:
-            return None
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if "word/document.xml" in names:
-            return "docx"
-    return None
-
-
 def evidence_file_check(upload, *, field: str = "file") -> None:
     """Refuse a file of another type (by name *and* content) or over the size cap."""
-    if not upload:
-        return
-    name = upload.name or ""
-    ext = PurePath(name).suffix.lower().lstrip(".")
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            {
-                field: _(
-                    "確認資料に添付できるのは PDF・Excel（.xlsx）・Word（.docx）・PNG・JPEG の"
-                    "ファイルです（%(name)s）。"
-                )
-                % {"name": name}
-            }
-        )
-    limit = evidence_max_bytes()
-    if upload.size is not None and upload.size > limit:
-        raise ValidationError(
-            {
-                field: _("ファイルが大きすぎます（上限 %(mb)s MB、%(name)s）。")
-                % {"mb": f"{limit / 1024 / 1024:g}", "name": name}
-            }
-        )
-    if not upload.size:
-        raise ValidationError(
-            {field: _("空のファイルは添付できません（%(name)s）。") % {"name": name}}
-        )
-    label, kind = EVIDENCE_TYPES[ext]
-    if _sniff(upload) != kind:
-        raise ValidationError(
-            {
-                field: _(
-                    "ファイルの中身が拡張子（.%(ext)s）と一致しません。%(label)s のファイルとして"
-                    "開けるものを添付してください（%(name)s）。"
-                )
-                % {"ext": ext, "label": label, "name": name}
-            }
-        )
+    check_upload(upload, field=field, allowed=EVIDENCE_TYPES, max_bytes=evidence_max_bytes())
 
 
 def _evidence_value_errors(item: Item, value: Decimal | None) -> dict[str, str]:

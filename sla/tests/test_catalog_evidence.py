@@ -108,8 +108,8 @@ def test_files_of_the_allowed_types_are_kept(item, manager, name, content):
         ("受領確認.xlsx", None, "拡張子（.xlsx）と一致しません"),  # a Word file renamed
         ("画面.png", JPG, "拡張子（.png）と一致しません"),
         ("集計.xlsx", b"PK\x03\x04 not really a zip", "拡張子（.xlsx）と一致しません"),
-        ("手順.exe", b"MZ\x90\x00", "PDF・Excel（.xlsx）・Word（.docx）・PNG・JPEG"),
-        ("memo.txt", b"hello", "PDF・Excel（.xlsx）・Word（.docx）・PNG・JPEG"),
+        ("手順.exe", b"MZ\x90\x00", "添付できるファイルの種類は docx・jpeg・jpg・pdf・png・xlsx"),
+        ("memo.txt", b"hello", "添付できるファイルの種類は docx・jpeg・jpg・pdf・png・xlsx"),
         ("空.pdf", b"", "空のファイル"),
     ],
 )
