@@ -90,18 +90,18 @@ def upload_problem(
     upload, *, allowed: Iterable[str], max_bytes: int, verb: str = "添付"
 ) -> str | None:
     """A Japanese reason why this file is refused, or None. ``allowed``: extensions
-    without the dot; ``verb``: the screen's word (添付 / 登録)."""
+    without the dot; ``verb``: the screen's word, 添付 (attach) or 登録 (register)."""
     name = PurePath(getattr(upload, "name", "") or "").name
     ext = PurePath(name).suffix.lower().lstrip(".")
     allowed = sorted({a.lower().lstrip(".") for a in allowed})
+    registering = verb == "登録"
     if ext not in allowed:
-        return _(
-            "%(verb)sできるファイルの種類は %(types)s です（「%(name)s」は%(verb)sできません）。"
-        ) % {
-            "verb": verb,
-            "types": "・".join(allowed),
-            "name": name,
-        }
+        message = (
+            _("登録できるファイルの種類は %(types)s です（「%(name)s」は登録できません）。")
+            if registering
+            else _("添付できるファイルの種類は %(types)s です（「%(name)s」は添付できません）。")
+        )
+        return message % {"types": "・".join(allowed), "name": name}
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         return _("ファイルが大きすぎます（%(size)s MB、上限 %(limit)s MB、%(name)s）。") % {
@@ -110,16 +110,22 @@ def upload_problem(
             "name": name,
         }
     if not size:
-        return _("空のファイルは%(verb)sできません（%(name)s）。") % {"verb": verb, "name": name}
+        message = (
+            _("空のファイルは登録できません（%(name)s）。")
+            if registering
+            else _("空のファイルは添付できません（%(name)s）。")
+        )
+        return message % {"name": name}
     if ext in TYPES:
         label, kind = TYPES[ext]
         found = sniff(upload)
         # A zip-based Office file is also a valid .zip; nothing else may pass as another.
         if found != kind and not (kind == "zip" and found in ("xlsx", "docx", "pptx")):
-            return _(
+            message = _(
                 "ファイルの中身が拡張子（.%(ext)s）と一致しません。%(label)s のファイルとして"
-                "開けるものを%(verb)sしてください（%(name)s）。"
-            ) % {"ext": ext, "label": label, "verb": verb, "name": name}
+                "開けるものを選んでください（%(name)s）。"
+            )
+            return message % {"ext": ext, "label": label, "name": name}
     return None
 
 

@@ -5,6 +5,7 @@ from django.http import Http404
 
 from accounts import roles
 from accounts.access import user_has_role
+from core.profiles import current_profile
 from reports.models.pack import MonthlyReport
 
 BLOBS = ("xlsx", "pdf", "bundle")
@@ -46,4 +47,13 @@ def revisions_of(report: MonthlyReport) -> QuerySet[MonthlyReport]:
         .select_related("requested_by")
         .defer(*BLOBS)
         .order_by("-revision")
+    )
+
+
+def latest_issued(user, *, month) -> MonthlyReport | None:
+    """The newest issued revision of the month (this contract) the user may see."""
+    return (
+        monthly_reports_for_user(user)
+        .filter(profile=current_profile().code, month=month, status=MonthlyReport.Status.DONE)
+        .first()
     )

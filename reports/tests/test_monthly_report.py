@@ -285,3 +285,13 @@ def test_the_job_reports_its_progress_to_the_end(issued):
     state = progress.read(issued.progress_key)
     assert state["total"] == len(SECTIONS) + services.STEPS_AFTER_SECTIONS
     assert state["done"] == state["total"]
+
+
+def test_the_deliverables_page_points_to_the_issued_pack(client, issued, attendee):
+    client.force_login(attendee)
+    page = client.get(reverse("reports:pack_deliverables"), {"month": "2026-10"})
+    html = page.content.decode()
+    assert 'id="issued-pack"' in html
+    assert reverse("reports:monthly_download", args=[issued.pk, "zip"]) in html
+    other = client.get(reverse("reports:pack_deliverables"), {"month": "2026-09"})
+    assert 'id="issued-pack"' not in other.content.decode()

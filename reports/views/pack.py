@@ -18,6 +18,7 @@ from core.navigation import NavItem
 from core.pdf import PDF_CONTENT_TYPE
 from core.profiles import current_profile
 from reports.forms.pack import AnnualReportForm, DeliverableMonthForm
+from reports.selectors import monthly as monthly_selectors
 from reports.services import pack as services
 
 DELIVERABLE_ROLES = (
@@ -72,6 +73,8 @@ def _page(request, form, month=None, status=200, annual_form=None, fiscal_year=N
                 {"key": key, "title": title, "count": counts[key]}
                 for key, (title, _builder) in services.DELIVERABLES.items()
             ],
+            # The issued report's pack already holds every list as built in the background.
+            issued=monthly_selectors.latest_issued(request.user, month=month),
         )
     return render(request, "reports/pack/deliverables.html", context, status=status)
 
