@@ -25,8 +25,10 @@ def _nice_max(value: float) -> float:
     return ceil(value / exp) * exp
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
+def _fmt(value: float, step: float) -> str:
+    """An axis label with as many decimals as the grid step needs (99.5 and 99.75 differ)."""
+    decimals = 0 if step >= 1 else 1 if step >= 0.1 else 2
+    return f"{value:,.{decimals}f}"
 
 
 def chart_svg(chart: Chart) -> str:
@@ -62,7 +64,7 @@ def chart_svg(chart: Chart) -> str:
             'stroke="#ddd" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end">{escape(_fmt(v))}</text>'
+            f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end">{escape(_fmt(v, span / 4))}</text>'
         )
     label_every = max(1, ceil(n / 16))
     for i, cat in enumerate(chart.categories):

@@ -276,17 +276,21 @@ def _svg_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _numeric(table, index: int) -> bool:
-    return any(isinstance(r[index], int | float | Decimal) for r in table.rows[:50]) and all(
-        isinstance(r[index], int | float | Decimal) or r[index] is None for r in table.rows[:50]
-    )
+def _column_class(table, index: int) -> str:
+    """ "num" (right-aligned) for numbers, "nw" (no wrap) for dates, "" otherwise."""
+    sample = [r[index] for r in table.rows[:50] if index < len(r) and r[index] is not None]
+    if sample and all(isinstance(v, int | float | Decimal) for v in sample):
+        return "num"
+    if sample and all(isinstance(v, date) for v in sample):
+        return "nw"
+    return ""
 
 
 def _pdf_table(table) -> dict:
-    flags = [_numeric(table, i) for i in range(len(table.columns))]
+    classes = [_column_class(table, i) for i in range(len(table.columns))]
     return {
         "t": table,
-        "rows": [[(display(v), flags[i]) for i, v in enumerate(r)] for r in table.rows],
+        "rows": [[(display(v), classes[i]) for i, v in enumerate(r)] for r in table.rows],
     }
 
 
