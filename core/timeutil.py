@@ -35,3 +35,8 @@ def fiscal_year(value: datetime | date) -> int:
 def reiwa(fiscal_year_value: int) -> int:
     """令和 year of a fiscal year (FY2026 → 令和8), used in document numbers."""
     return fiscal_year_value - 2018
+
+
+def month_label(value: date) -> str:
+    """「2026年10月」: how every screen and deliverable names a month."""
+    return f"{value.year}年{value.month}月"

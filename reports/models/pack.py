@@ -7,7 +7,10 @@ from simple_history.models import HistoricalRecords
 
 from reports.models.meetings import PROFILE_CHOICES
 
-__all__ = ["MonthlyReport"]
+__all__ = ["FILE_FIELDS", "MonthlyReport"]
+
+# The files of an issued report: large, never loaded for lists or state changes.
+FILE_FIELDS = ("xlsx", "pdf", "bundle")
 
 
 class MonthlyReport(models.Model):
@@ -43,7 +46,7 @@ class MonthlyReport(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     bundle = models.BinaryField(null=True, blank=True)
     bundle_sha256 = models.CharField(max_length=64, blank=True)
-    history = HistoricalRecords(excluded_fields=["xlsx", "pdf", "bundle"])
+    history = HistoricalRecords(excluded_fields=list(FILE_FIELDS))
 
     class Meta:
         verbose_name = _("定例報告会議 報告書")

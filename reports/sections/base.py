@@ -12,12 +12,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+
+from core.timeutil import month_label
+
 JST = ZoneInfo("Asia/Tokyo")
 
 Cell = str | int | float | Decimal | date | datetime | None
 
 NO_DATA = "データなし"
 NO_SOURCE = "本システムでは記録していません"
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.month.year}年{self.month.month}月"
+        return month_label(self.month)
 
 
 @dataclass
@@ -112,9 +117,20 @@ class Section:
         return bool(self.figures or self.tables or self.charts)
 
 
-def month_label(month: date) -> str:
-    return f"{month.year}年{month.month}月"
-
-
 def short_month(month: date) -> str:
     return f"{month.year % 100:02d}/{month.month:02d}"
+
+
+def day_label(day: date) -> str:
+    return f"{day.month}/{day.day}"
+
+
+def choice_labels(choices) -> dict[str, str]:
+    """A model's choice labels in Japanese: the labels are lazy translations, and the
+    report is Japanese whatever language the request or worker has active."""
+    with translation.override("ja"):
+        return {key: str(label) for key, label in choices}
+
+
+def choice_label(choices, value: str) -> str:
+    return choice_labels(choices).get(value, value)

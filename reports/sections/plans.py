@@ -14,12 +14,10 @@ Case contents are never read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, Min, Q
-from django.utils import translation
 
 from incidents.models import PlannedStop, Problem
 from ops.models.registry import (
@@ -40,6 +38,8 @@ from reports.sections.base import (
     Section,
     Series,
     Table,
+    choice_label,
+    day_label,
     month_label,
     short_month,
 )
@@ -53,17 +53,6 @@ RESPONSE_RULES = ("response_search", "response_update", "response_transition")
 # A daily operation would list thirty dates; beyond this many the cell gives the range.
 MAX_LISTED_DATES = 10
 NOT_COMPUTED = "未算出"
-
-
-def _ja(choices: Iterable[tuple[str, object]], value: str) -> str:
-    """The Japanese label of a choice (labels are lazy; the report is Japanese whatever the
-    language of the request that builds it)."""
-    with translation.override("ja"):
-        return str(dict(choices).get(value, value))
-
-
-def _md(day: date) -> str:
-    return f"{day.month}/{day.day}"
 
 
 def _as_of(period: Period) -> datetime:
@@ -84,7 +73,7 @@ def _unit(item: Item) -> str:
         return "%"
     if item.unit == Item.Unit.TEXT:
         return ""
-    return _ja(Item.Unit.choices, item.unit)
+    return choice_label(Item.Unit.choices, item.unit)
 
 
 def _trend_chart(
@@ -162,7 +151,7 @@ def sla_results(period: Period) -> Section:
                 sla_catalog.target_label(item),
                 value,
                 _unit(item) if result.value is not None else "",
-                _ja(Result.State.choices, result.state),
+                choice_label(Result.State.choices, result.state),
                 result.in_scope,
                 result.excluded,
                 result.computed_at.astimezone(JST),
@@ -216,8 +205,8 @@ def sla_results(period: Period) -> Section:
 
 def _dates_cell(days: list[date]) -> str:
     if len(days) > MAX_LISTED_DATES:
-        return f"{_md(days[0])}〜{_md(days[-1])}（{len(days)}回）"
-    return "、".join(_md(d) for d in days)
+        return f"{day_label(days[0])}〜{day_label(days[-1])}（{len(days)}回）"
+    return "、".join(day_label(d) for d in days)
 
 
 def _routine_table(first: date, last: date) -> Table:
@@ -230,8 +219,8 @@ def _routine_table(first: date, last: date) -> Table:
     rows = [
         [
             g["operation__name"],
-            _ja(RoutineOperation.Category.choices, g["operation__category"]),
-            _ja(RoutineOperation.Frequency.choices, g["operation__frequency"]),
+            choice_label(RoutineOperation.Category.choices, g["operation__category"]),
+            choice_label(RoutineOperation.Frequency.choices, g["operation__frequency"]),
             g["n"],
             _dates_cell(g["days"]),
         ]
@@ -347,7 +336,7 @@ def _support_table(first: date, last: date, at: datetime) -> Table:
     rows = [
         [
             s["name"],
-            _ja(SoftwareItem.Category.choices, s["category"]),
+            choice_label(SoftwareItem.Category.choices, s["category"]),
             s["vendor"],
             s["support_ends_on"],
         ]
@@ -372,7 +361,7 @@ def _training_table(first: date, last: date) -> Table:
         .values("title", "planned_date", "status")
     )
     rows = [
-        [s["title"], s["planned_date"], _ja(TrainingSession.Status.choices, s["status"])]
+        [s["title"], s["planned_date"], choice_label(TrainingSession.Status.choices, s["status"])]
         for s in sessions
     ]
     return Table(
@@ -410,7 +399,7 @@ def _plan_due_table(profile: str, first: date, last: date, at: datetime) -> Tabl
                 month_label(p["period_start"]),
                 kind,
                 due,
-                _ja(ImprovementPlan.Status.choices, p["status"]),
+                choice_label(ImprovementPlan.Status.choices, p["status"]),
             ]
         )
     rows.sort(key=lambda r: (r[4], r[2], str(r[0])))
@@ -455,10 +444,10 @@ def next_month(period: Period) -> Section:
 def _plan_state(p: dict, at: datetime) -> str:
     """The plan's state at ``at`` from its timestamps, so it matches the month."""
     if p["completed_at"] is not None and p["completed_at"] <= at:
-        return _ja(ImprovementPlan.Status.choices, ImprovementPlan.Status.COMPLETED)
+        return choice_label(ImprovementPlan.Status.choices, ImprovementPlan.Status.COMPLETED)
     if p["policy_reported_at"] is not None and p["policy_reported_at"] <= at:
-        return _ja(ImprovementPlan.Status.choices, ImprovementPlan.Status.POLICY_REPORTED)
-    return _ja(ImprovementPlan.Status.choices, ImprovementPlan.Status.OPEN)
+        return choice_label(ImprovementPlan.Status.choices, ImprovementPlan.Status.POLICY_REPORTED)
+    return choice_label(ImprovementPlan.Status.choices, ImprovementPlan.Status.OPEN)
 
 
 def _in(value: datetime | None, period: Period) -> bool:
@@ -567,7 +556,7 @@ def _problems_table(period: Period, at: datetime) -> Table:
                     _day(firsts[p["id"]]),
                     p["title"],
                     p["permanent_fix"],
-                    _ja(Problem.Status.choices, p["status"]),
+                    choice_label(Problem.Status.choices, p["status"]),
                     p["resolved_on"],
                     p["id"],
                 ]

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, DateField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import override
 
 from backups.models import BackupRun, Drill, Event, Generation, Restore
 from backups.selectors import backups_done_as_planned, recovery_point_met
@@ -44,6 +43,7 @@ from ops.models.routine import RoutineOccurrence
 from ops.selectors.registry import patches_on_time, virus_definitions_on_time
 from reports.models.statistics import ResourceSample
 from reports.sections.base import (
+    MB,
     NO_SOURCE,
     Chart,
     Figure,
@@ -51,20 +51,13 @@ from reports.sections.base import (
     Section,
     Series,
     Table,
+    choice_labels,
     short_month,
 )
 from sla.models import ReportJob
 
 AS_OF_NOTE = "構成・ライセンス・文書・パッチ・検知の状態は、月末（翌月1日0時の直前）時点の変更履歴によります。"
 UNFINISHED = "対象月が終わっていないため未確定です。"
-MB = 1024 * 1024
-
-
-def _labels(choices) -> dict[str, str]:
-    # Model labels are Japanese msgids; pinned to ja because the deliverable is Japanese
-    # whatever language the Celery worker or the request has active.
-    with override("ja"):
-        return {key: str(label) for key, label in choices}
 
 
 # Scheduled jobs that keep no per-run row (or only a cache overwritten each night).
@@ -227,7 +220,7 @@ def _virus_by_server(period: Period) -> list[list]:
 
 
 def _detections(period: Period) -> list[list]:
-    status = _labels(MalwareDetection.Status.choices)
+    status = choice_labels(MalwareDetection.Status.choices)
     fields = ("server__environment__name", "server__name", "name", "status", "incident_number")
     return [
         [_jst(at), env, server, name, status.get(state), incident or None]
@@ -276,8 +269,8 @@ def _patches(period: Period) -> tuple[list[Figure], list[Table]]:
             now=period.end,
         )
     )
-    decision = {"": "未判断", **_labels(Patch.Decision.choices)}
-    result = {"": None, **_labels(Patch.Result.choices)}
+    decision = {"": "未判断", **choice_labels(Patch.Decision.choices)}
+    result = {"": None, **choice_labels(Patch.Result.choices)}
     fields = ("identifier", "software__name", "title", "released_on", "verified_on")
     order = ("released_on", "identifier", "id")
     due = timedelta(days=PATCH_DAYS)
@@ -337,7 +330,7 @@ def configuration(period: Period) -> Section:
             "software_id", "environment_id", "installed_version"
         )
     }
-    category = _labels(SoftwareItem.Category.choices)
+    category = choice_labels(SoftwareItem.Category.choices)
     main_rows, package_rows = [], []
     packages = {"python": 0, "debian": 0}
     for item in items:
@@ -466,7 +459,7 @@ def _documents(period: Period) -> tuple[list[list], list[Figure]]:
         .distinct()
     ):
         changes.setdefault(doc_id, set()).add(kind)
-    kind_label = _labels(Document.Kind.choices)
+    kind_label = choice_labels(Document.Kind.choices)
     rows = []
     for r in (
         _as_of(Document, period.end)
@@ -580,13 +573,13 @@ def _backup_runs(period: Period) -> list[list]:
             _mb(r["total"]),
             _mb(r["biggest"]),
         ]
-        for kind, label in _labels(Generation.Kind.choices).items()
+        for kind, label in choice_labels(Generation.Kind.choices).items()
         if (r := by_kind.get(kind))
     ]
 
 
 def _failed_runs(period: Period) -> list[list]:
-    kinds = _labels(Generation.Kind.choices)
+    kinds = choice_labels(Generation.Kind.choices)
     return [
         [_jst(r["started_at"]), kinds.get(r["kind"]), (r["error"] or "")[:200] or None]
         for r in BackupRun.objects.filter(
@@ -598,7 +591,7 @@ def _failed_runs(period: Period) -> list[list]:
 
 
 def _drills(period: Period) -> list[list]:
-    labels = _labels(Drill.Status.choices)
+    labels = choice_labels(Drill.Status.choices)
     fields = ("tables_checked", "rows_checked")
     return [
         [
@@ -634,7 +627,7 @@ def _kept_generations(period: Period) -> list[list]:
     }
     return [
         [label, r["n"], r["verified"], _jst(r["oldest"]), _jst(r["newest"])]
-        for kind, label in _labels(Generation.Kind.choices).items()
+        for kind, label in choice_labels(Generation.Kind.choices).items()
         if (r := by_kind.get(kind))
     ]
 
@@ -730,7 +723,7 @@ def batch(period: Period) -> Section:
             "failed",
             "backups（バックアップ実行）",
         )
-        for kind, label in _labels(Generation.Kind.choices).items()
+        for kind, label in choice_labels(Generation.Kind.choices).items()
     ]
     jobs += [(name, model.objects, *rest) for name, model, *rest in BATCH_JOBS]
     rows = []

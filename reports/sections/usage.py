@@ -23,6 +23,7 @@ from helpdesk import selectors as helpdesk_selectors
 from helpdesk.models import Inquiry, LiaisonSlip, WorkRequest
 from reports.models.statistics import FunctionName, ResourceSample
 from reports.sections.base import (
+    MB,
     NO_DATA,
     NO_SOURCE,
     Cell,
@@ -32,17 +33,14 @@ from reports.sections.base import (
     Section,
     Series,
     Table,
+    choice_labels,
+    day_label,
     short_month,
 )
 from reports.selectors import statistics
 
 TOP_FUNCTIONS = 20
 OPEN_SLIP_ROWS = 50  # the oldest open slips listed; the figure gives the full count
-MB = 1024 * 1024
-
-
-def _day_label(day: date) -> str:
-    return f"{day.month}/{day.day}"
 
 
 def _days(period: Period) -> list[date]:
@@ -239,7 +237,7 @@ def resources(period: Period) -> Section:
         )
     )
 
-    categories = [_day_label(d) for d in _days(period)]
+    categories = [day_label(d) for d in _days(period)]
     per_day = {d: n for d, n, _users in logins_by_day}
     section.charts.append(
         Chart(
@@ -502,7 +500,7 @@ def investigations(period: Period) -> Section:
     if not counts["closed"] and not counts["open_end"]:
         section.absent = "当月に完了した調査依頼（連絡票）も、月末時点で調査中のものもありません。"
         return section
-    judgement = dict(LiaisonSlip.Judgement.choices)
+    judgement = choice_labels(LiaisonSlip.Judgement.choices)
     section.figures += [
         Figure("完了した調査依頼", counts["closed"], "件"),
         Figure("調査中（月末時点）", counts["open_end"], "件"),

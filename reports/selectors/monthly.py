@@ -6,9 +6,8 @@ from django.http import Http404
 from accounts import roles
 from accounts.access import user_has_role
 from core.profiles import current_profile
-from reports.models.pack import MonthlyReport
+from reports.models.pack import FILE_FIELDS, MonthlyReport
 
-BLOBS = ("xlsx", "pdf", "bundle")
 MANAGE_ROLES = (*roles.VENDOR_ROLES, roles.CITY_ADMIN)
 READ_ROLES = (*MANAGE_ROLES, roles.MEETING_ATTENDEE)
 
@@ -21,7 +20,7 @@ def may_manage(user) -> bool:
 def monthly_reports_for_user(user) -> QuerySet[MonthlyReport]:
     """Reports the user may see, newest month first, without the file contents.
     Attendees see issued reports only; jobs and failures are the vendor's business."""
-    qs = MonthlyReport.objects.select_related("requested_by").defer(*BLOBS)
+    qs = MonthlyReport.objects.select_related("requested_by").defer(*FILE_FIELDS)
     if not user_has_role(user, *READ_ROLES):
         return qs.none()
     if not may_manage(user):
@@ -45,7 +44,7 @@ def revisions_of(report: MonthlyReport) -> QuerySet[MonthlyReport]:
             profile=report.profile, month=report.month, status=MonthlyReport.Status.DONE
         )
         .select_related("requested_by")
-        .defer(*BLOBS)
+        .defer(*FILE_FIELDS)
         .order_by("-revision")
     )
 

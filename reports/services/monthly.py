@@ -15,14 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import progress
 from core.outbox import outbox_enqueue
 from core.profiles import PROFILES, current_profile
-from core.timeutil import now_jst
+from core.timeutil import month_label, now_jst
 from reports.models.meetings import Meeting
-from reports.models.pack import MonthlyReport
+from reports.models.pack import FILE_FIELDS, MonthlyReport
 from reports.models.statistics import StatisticsReport
 from reports.sections.base import Period, Section
 from reports.sections.registry import SECTIONS
@@ -41,31 +41,27 @@ def _queue() -> str:
     return getattr(settings, "REPORTS_QUEUE", "")
 
 
-def _label(month: date) -> str:
-    return f"{month.year}年{month.month}月"
-
-
 def report_month(value: str | date, *, today: date | None = None) -> date:
     """The first day of a finished month inside the contract, or a Japanese error on "month"."""
     month = pack_services.deliverable_month(value, today=today)
     today = today or now_jst().date()
     if month == today.replace(day=1):
         raise ValidationError(
-            {"month": f"{_label(month)}はまだ終わっていないため、報告書を発行できません。"}
+            {"month": f"{month_label(month)}はまだ終わっていないため、報告書を発行できません。"}
         )
     end = current_profile().contract_end
     if month > end:
         raise ValidationError(
             {
-                "month": f"{_label(month)}は契約終了（{end.year}年{end.month}月{end.day}日）"
+                "month": f"{month_label(month)}は契約終了（{end.year}年{end.month}月{end.day}日）"
                 "より後のため、報告書はありません。"
             }
         )
     return month
 
 
-def file_stem(report: MonthlyReport) -> str:
-    return f"定例報告会議報告書_{report.month:%Y%m}_第{report.revision}版"
+def file_stem(month: date, revision: int) -> str:
+    return f"定例報告会議報告書_{month:%Y%m}_第{revision}版"
 
 
 def monthly_report_request(
@@ -86,7 +82,7 @@ def monthly_report_request(
             return running, False
         raise ValidationError(
             {
-                "reason": f"{_label(month)}の報告書は発行済みです。"
+                "reason": f"{month_label(month)}の報告書は発行済みです。"
                 "再発行する場合は理由を入力してください（発行済みの版はそのまま残ります）。"
             }
         )
@@ -116,7 +112,7 @@ def _running(profile: str, month: date) -> MonthlyReport | None:
             month=month,
             status__in=[MonthlyReport.Status.QUEUED, MonthlyReport.Status.RUNNING],
         )
-        .defer("xlsx", "pdf", "bundle")
+        .defer(*FILE_FIELDS)
         .first()
     )
 
@@ -142,7 +138,7 @@ def _bundle(
     report: MonthlyReport, revision: int, xlsx: bytes, pdf: bytes, *, on_file=None
 ) -> bytes:
     """The meeting's materials in one .zip, with a manifest of SHA-256 per file."""
-    stem = f"定例報告会議報告書_{report.month:%Y%m}_第{revision}版"
+    stem = file_stem(report.month, revision)
     files: list[tuple[str, bytes]] = [(f"{stem}.xlsx", xlsx), (f"{stem}.pdf", pdf)]
     notes: list[str] = []
     user = report.requested_by
@@ -164,10 +160,12 @@ def _bundle(
         .first()
     )
     if meeting is None:
-        notes.append(f"{_label(report.month)}の定例報告会議は登録されていません（議事録なし）。")
+        notes.append(
+            f"{month_label(report.month)}の定例報告会議は登録されていません（議事録なし）。"
+        )
     elif not meeting.is_final:
         notes.append(
-            f"{_label(report.month)}の議事録は未確定（{meeting.get_minutes_status_display()}）の"
+            f"{month_label(report.month)}の議事録は未確定（{meeting.get_minutes_status_display()}）の"
             "ため含めていません。"
         )
     else:
@@ -184,7 +182,7 @@ def _bundle(
     else:
         files.append((f"システム統計情報_{report.month:%Y%m}.xlsx", bytes(stats.content)))
     manifest = [
-        f"{pack_services.month_label(report.month)} 定例報告会議 資料一式（第{revision}版）",
+        f"{month_label(report.month)} 定例報告会議 資料一式（第{revision}版）",
         "",
         "SHA-256  ファイル",
         *(f"{_sha(data)}  {name}" for name, data in files),
@@ -199,13 +197,50 @@ def _bundle(
     return out.getvalue()
 
 
+def _build_files(report: MonthlyReport, key: str, total: int):
+    """Sections, .xlsx, PDF and bundle of one report, reporting progress as it goes."""
+    period = Period(month=report.month, profile=report.profile)
+    sections = build_sections(
+        period, on_section=lambda n: progress.report(key, done=n, total=total)
+    )
+    # One job per month at a time (constraint), so no other revision can appear meanwhile.
+    revision = (
+        MonthlyReport.objects.filter(
+            profile=report.profile, month=report.month, status=MonthlyReport.Status.DONE
+        ).aggregate(m=Max("revision"))["m"]
+        or 0
+    ) + 1
+    profile = PROFILES.get(report.profile) or current_profile()
+    meta = Meta(
+        city=profile.name,
+        month=report.month,
+        revision=revision,
+        issued_at=now_jst(),
+        issued_by=report.requested_by.name,
+        reason=report.reason,
+    )
+    xlsx = report_xlsx(sections, meta)
+    progress.report(key, done=len(SECTIONS) + 1, total=total)
+    pdf, pages = report_pdf(sections, meta)
+    progress.report(key, done=len(SECTIONS) + 2, total=total)
+    step = iter(range(len(SECTIONS) + 3, total))
+    bundle = _bundle(
+        report,
+        revision,
+        xlsx,
+        pdf,
+        on_file=lambda: progress.report(key, done=next(step), total=total),
+    )
+    return xlsx, pdf, pages, bundle, sections, revision
+
+
 def monthly_report_build(*, report_id: int) -> MonthlyReport | None:
     """Build a queued report; running it again after it finished does nothing."""
     with transaction.atomic():
         report = (
             MonthlyReport.objects.select_for_update(of=("self",))
             .select_related("requested_by")
-            .defer("xlsx", "pdf", "bundle")
+            .defer(*FILE_FIELDS)
             .filter(pk=report_id)
             .first()
         )
@@ -218,38 +253,10 @@ def monthly_report_build(*, report_id: int) -> MonthlyReport | None:
     total = len(SECTIONS) + STEPS_AFTER_SECTIONS
     progress.report(key, done=0, total=total)
     try:
-        period = Period(month=report.month, profile=report.profile)
-        sections = build_sections(
-            period, on_section=lambda n: progress.report(key, done=n, total=total)
-        )
-        # One job per month at a time (constraint), so no other revision can appear meanwhile.
-        revision = (
-            MonthlyReport.objects.filter(
-                profile=report.profile, month=report.month, status=MonthlyReport.Status.DONE
-            ).aggregate(m=Max("revision"))["m"]
-            or 0
-        ) + 1
-        profile = PROFILES.get(report.profile) or current_profile()
-        meta = Meta(
-            city=profile.name,
-            month=report.month,
-            revision=revision,
-            issued_at=now_jst(),
-            issued_by=report.requested_by.name,
-            reason=report.reason,
-        )
-        xlsx = report_xlsx(sections, meta)
-        progress.report(key, done=len(SECTIONS) + 1, total=total)
-        pdf, pages = report_pdf(sections, meta)
-        progress.report(key, done=len(SECTIONS) + 2, total=total)
-        step = iter(range(len(SECTIONS) + 3, total))
-        bundle = _bundle(
-            report,
-            revision,
-            xlsx,
-            pdf,
-            on_file=lambda: progress.report(key, done=next(step), total=total),
-        )
+        # The deliverable is Japanese whatever the worker's language: lazy labels in the
+        # sections are turned into text while rendering, inside this block.
+        with translation.override("ja"):
+            xlsx, pdf, pages, bundle, sections, revision = _build_files(report, key, total)
     except Exception as exc:
         logger.exception("monthly report %s failed", report.month)
         detail = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -257,7 +264,7 @@ def monthly_report_build(*, report_id: int) -> MonthlyReport | None:
             status=MonthlyReport.Status.FAILED, error=detail[:2000], finished_at=timezone.now()
         )
         progress.report(key, done=total, total=total)
-        return MonthlyReport.objects.defer("xlsx", "pdf", "bundle").get(pk=report.pk)
+        return MonthlyReport.objects.defer(*FILE_FIELDS).get(pk=report.pk)
     with transaction.atomic():
         report.revision = revision
         report.status = MonthlyReport.Status.DONE
@@ -292,4 +299,4 @@ def report_file(report: MonthlyReport, kind: str) -> tuple[str, bytes]:
             "ファイルのチェックサム（SHA-256）が発行時の値と一致しません。"
             "改ざんまたは破損の可能性があるため提供を停止しました。保守事業者に連絡してください。"
         )
-    return f"{file_stem(report)}{suffix}", data
+    return f"{file_stem(report.month, report.revision)}{suffix}", data

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from core.pdf import render_pdf_with_pages
-from core.timeutil import to_jst
+from core.timeutil import month_label, to_jst
 from reports.sections.base import NO_DATA, Cell, Section
 from reports.services.charts import chart_svg
 
@@ -41,7 +41,7 @@ class Meta:
 
     @property
     def month_label(self) -> str:
-        return f"{self.month.year}年{self.month.month}月"
+        return month_label(self.month)
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from core.pdf import render_pdf
 from core.profiles import current_profile
 from core.timeutil import fiscal_year as fiscal_year_of
-from core.timeutil import now_jst, to_jst
+from core.timeutil import month_label, now_jst, to_jst
 from helpdesk import xlsx as helpdesk_xlsx
 from helpdesk.models import Inquiry
 from helpdesk.selectors import counts_by_category_and_channel, work_request_stats
@@ -53,7 +53,7 @@ def deliverable_month(value: str | date, *, today: date | None = None) -> date:
         raise ValidationError(
             {
                 "month": _("%(month)sは未来の月のため、成果物を作成できません。")
-                % {"month": f"{month.year}年{month.month}月"}
+                % {"month": month_label(month)}
             }
         )
     start = current_profile().contract_start
@@ -62,16 +62,12 @@ def deliverable_month(value: str | date, *, today: date | None = None) -> date:
             {
                 "month": _("%(month)sは契約開始（%(start)s）より前のため、成果物はありません。")
                 % {
-                    "month": f"{month.year}年{month.month}月",
+                    "month": month_label(month),
                     "start": f"{start.year}年{start.month}月{start.day}日",
                 }
             }
         )
     return month
-
-
-def month_label(month: date) -> str:
-    return f"{month.year}年{month.month}月"
 
 
 # --- the lists as tables -----------------------------------------------------------------

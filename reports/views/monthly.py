@@ -5,7 +5,6 @@ Vendor staff and city admins issue; meeting attendees read and download issued r
 Every download is logged with the checksum served.
 """
 
-from datetime import timedelta
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -25,6 +24,7 @@ from core.paging import page_of
 from core.timeutil import now_jst
 from reports.forms.pack import MonthlyReportForm
 from reports.selectors import monthly as selectors
+from reports.selectors.statistics import previous_month
 from reports.services import monthly as services
 
 REFRESH_SECONDS = 2
@@ -54,14 +54,8 @@ def _state(report) -> dict | None:
     return state
 
 
-def _default_month() -> str:
-    prev = (now_jst().date().replace(day=1) - timedelta(days=1)).replace(day=1)
-    return f"{prev:%Y-%m}"
-
-
-@role_required(*selectors.READ_ROLES)
-@require_GET
-def monthly_list(request, form=None):
+def _list_page(request, form=None):
+    """The list with the issue form; a refused form comes back with its errors (400)."""
     qs = selectors.monthly_reports_for_user(request.user)
     page = page_of(qs, request.GET.get("page"))
     rows = [{"r": r, "progress": _state(r)} for r in page]
@@ -73,12 +67,21 @@ def monthly_list(request, form=None):
             "page": page,
             "rows": rows,
             "can_manage": can_manage,
-            "form": form or MonthlyReportForm(initial={"month": _default_month()}),
+            "form": form
+            or MonthlyReportForm(
+                initial={"month": f"{previous_month(now_jst().date().replace(day=1)):%Y-%m}"}
+            ),
             "busy": any(r["progress"] is not None for r in rows),
             "refresh": REFRESH_SECONDS,
         },
         status=400 if form is not None else 200,
     )
+
+
+@role_required(*selectors.READ_ROLES)
+@require_GET
+def monthly_list(request):
+    return _list_page(request)
 
 
 @role_required(*selectors.MANAGE_ROLES)
@@ -100,8 +103,7 @@ def monthly_issue(request):
             else:
                 messages.info(request, _("同じ月の報告書を作成中です。その完了をお待ちください。"))
             return redirect("reports:monthly_detail", pk=report.pk)
-    request.method = "GET"
-    return monthly_list(request, form=form)
+    return _list_page(request, form=form)
 
 
 @role_required(*selectors.READ_ROLES)

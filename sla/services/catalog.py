@@ -52,7 +52,7 @@ from accounts import roles
 from accounts.access import user_has_role
 from core.concurrency import ConflictError, update_with_version
 from core.profiles import PROFILES
-from core.timeutil import now_jst, to_jst
+from core.timeutil import month_label, now_jst, to_jst
 from core.uploads import check_upload
 from sla import computations
 from sla.models import (
@@ -131,10 +131,6 @@ def remind_days_before() -> int:
 
 def _d(value: date) -> str:
     return f"{value:%Y/%m/%d}"
-
-
-def _month_label(value: date) -> str:
-    return f"{value.year}年{value.month}月"
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -752,11 +748,11 @@ def evidence_record(
         raise ValidationError(_("承認済みの版の項目にのみ確認資料を登録できます。"))
     if first > to_jst(now).date().replace(day=1):
         errors["month"] = _("未来の月（%(month)s）の確認資料は登録できません。") % {
-            "month": _month_label(first)
+            "month": month_label(first)
         }
     elif selectors.policy_for_month(item.policy.profile, first) != item.policy:
         errors["month"] = _("%(month)sはこの版（第%(version)s版）で判定する月ではありません。") % {
-            "month": _month_label(first),
+            "month": month_label(first),
             "version": item.policy.version,
         }
     confirmed_at = confirmed_at or now
@@ -990,7 +986,7 @@ def _reminder_text(plan: ImprovementPlan, reminder: Reminder, today: date) -> tu
         "version": plan.item.policy.version,
         "number": plan.item.number,
         "name": plan.item.name,
-        "month": _month_label(plan.period_start),
+        "month": month_label(plan.period_start),
         "status": plan.get_status_display(),
         "what": what,
         "due": _d(reminder.due),
